@@ -1,0 +1,16 @@
+from __future__ import annotations
+
+from django.apps import AppConfig
+from django.core import checks
+
+from firsthand.checks import sqlite_durability
+
+
+class BlogConfig(AppConfig):
+    name = "firsthand.blog"
+    label = "firsthand_blog"
+    verbose_name = "Blog"
+    default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        checks.register(sqlite_durability)

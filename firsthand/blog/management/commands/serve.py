@@ -1,0 +1,55 @@
+"""``firsthand serve``: migrate, collect static files, run the production server."""
+
+from __future__ import annotations
+
+from argparse import ArgumentParser
+from typing import Any
+
+from django.conf import settings
+from django.core.management import call_command
+from django.core.management.base import BaseCommand, CommandError
+from django.db import connections
+from granian.constants import Interfaces
+from granian.server import Server
+
+
+class Command(BaseCommand):
+    help = (
+        "Serve the site with Granian (a production WSGI server) after applying "
+        "pending migrations and collecting static files (served by WhiteNoise)."
+    )
+    requires_system_checks = []
+
+    def add_arguments(self, parser: ArgumentParser) -> None:
+        parser.add_argument("--host", default="127.0.0.1", help="Address to listen on.")
+        parser.add_argument("--port", type=int, default=8000, help="Port to listen on.")
+        parser.add_argument(
+            "--workers",
+            type=int,
+            default=settings.FIRSTHAND_SERVE_WORKERS,
+            help="Worker processes (default: FIRSTHAND_SERVE_WORKERS, else 2).",
+        )
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        if not 0 < options["port"] < 65536:
+            raise CommandError("--port must be between 1 and 65535.")
+        if options["workers"] < 1:
+            raise CommandError("--workers must be 1 or more.")
+        call_command("check", deploy=False)
+        call_command("migrate", interactive=False, verbosity=0)
+        call_command("collectstatic", interactive=False, verbosity=0)
+        host, port = options["host"], options["port"]
+        shown = f"[{host}]" if ":" in host else host
+        self.stdout.write(
+            f"Firsthand is serving http://{shown}:{port}/  (Ctrl-C stops)"
+        )
+        self.stdout.flush()
+        connections.close_all()  # the workers open their own connections
+        Server(
+            "firsthand.wsgi:application",
+            address=host,
+            port=port,
+            interface=Interfaces.WSGI,
+            workers=options["workers"],
+            respawn_failed_workers=True,
+        ).serve()

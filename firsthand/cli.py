@@ -1,0 +1,39 @@
+"""The ``firsthand`` command: ``serve``, ``demo`` and every Django management command.
+
+Verbs are management commands, so tests drive them with ``call_command``; this
+module only chooses the settings and turns ``import-wxr`` into ``import_wxr``.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+from django.core.management import execute_from_command_line
+
+USAGE_HINT = """\
+Firsthand: a blog where the conversation matters.
+
+Common commands:
+  firsthand serve [--host H] [--port P]   run the site (applies migrations first)
+  firsthand demo                          load the demo content
+  firsthand createsuperuser               create an account for the admin
+  firsthand help                          list every command
+"""
+
+
+def main(argv: list[str] | None = None) -> None:
+    args = list(sys.argv if argv is None else argv)
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "firsthand.settings")
+    if len(args) < 2 or args[1] in {"-h", "--help"}:
+        sys.stdout.write(USAGE_HINT)
+        if len(args) < 2:
+            return
+    if len(args) > 1 and not args[1].startswith("-"):
+        args[1] = args[1].replace("-", "_")
+    args[0] = "firsthand"
+    execute_from_command_line(args)
+
+
+if __name__ == "__main__":
+    main()

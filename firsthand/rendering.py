@@ -1,0 +1,100 @@
+"""The one Markdown -> safe HTML policy, and the one plain-text cleaning rule.
+
+Markdown is rendered once, when text is written, and the HTML is stored. Readers'
+text goes through CommonMark with raw HTML off, then an nh3 allowlist; authors'
+posts may contain HTML, which passes the same sanitizer with a wider allowlist.
+markdown-it-py is linear on the inputs that make other renderers quadratic
+(shared/reference/security-test-plan.md section 1.4).
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+
+import nh3
+from django.utils.html import strip_tags
+from django.utils.text import Truncator
+from markdown_it import MarkdownIt
+
+# XML 1.0 allows tab, LF, CR and everything from U+0020 except surrogates and
+# U+FFFE/U+FFFF. One forbidden character in a stored text would break every feed
+# that carries it (Django raises UnserializableContentError), so they are removed
+# at input, before anything is stored.
+_XML_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
+
+URL_SCHEMES = {"http", "https", "mailto"}
+
+RESPONSE_TAGS = {
+    "p", "br", "em", "strong", "code", "pre", "blockquote", "ul", "ol", "li", "a",
+    "hr", "del",
+}  # fmt: skip
+RESPONSE_ATTRIBUTES = {"a": {"href", "title"}, "ol": {"start"}, "code": {"class"}}
+
+POST_TAGS = RESPONSE_TAGS | {
+    "h1", "h2", "h3", "h4", "h5", "h6", "img", "figure", "figcaption", "table", "thead",
+    "tbody", "tr", "th", "td", "sup", "sub", "abbr", "cite", "q", "dl", "dt", "dd",
+    "span", "div", "s", "small", "kbd", "mark",
+}  # fmt: skip
+POST_ATTRIBUTES = {
+    **RESPONSE_ATTRIBUTES,
+    "img": {"src", "alt", "title", "width", "height", "loading"},
+    "th": {"align", "colspan", "rowspan"},
+    "td": {"align", "colspan", "rowspan"},
+    "abbr": {"title"},
+    "a": {"href", "title", "id"},
+    "h2": {"id"},
+    "h3": {"id"},
+    "h4": {"id"},
+}
+
+
+def clean_text(text: str) -> str:
+    """Normalise line endings and drop characters that XML 1.0 forbids."""
+    text = text.replace("\r\n", "\n").replace("\r", "\n")
+    return _XML_FORBIDDEN.sub("", text)
+
+
+@cache
+def _response_renderer() -> MarkdownIt:
+    return MarkdownIt("commonmark", {"html": False}).enable("strikethrough")
+
+
+@cache
+def _post_renderer() -> MarkdownIt:
+    return MarkdownIt("commonmark", {"html": True}).enable(["table", "strikethrough"])
+
+
+def render_response(markdown: str) -> str:
+    """A reader's Markdown as safe HTML: no raw HTML, links marked as user content."""
+    html = _response_renderer().render(clean_text(markdown))
+    return nh3.clean(
+        html,
+        tags=RESPONSE_TAGS,
+        attributes=RESPONSE_ATTRIBUTES,
+        url_schemes=URL_SCHEMES,
+        link_rel="nofollow ugc noopener",
+    ).strip()
+
+
+def render_post(markdown: str) -> str:
+    """An author's Markdown (HTML allowed) as sanitised HTML."""
+    html = _post_renderer().render(clean_text(markdown))
+    return sanitize_post_html(html)
+
+
+def sanitize_post_html(html: str) -> str:
+    """The post allowlist, for HTML from the editor or an import."""
+    return nh3.clean(
+        html,
+        tags=POST_TAGS,
+        attributes=POST_ATTRIBUTES,
+        url_schemes=URL_SCHEMES,
+        link_rel="noopener",
+    ).strip()
+
+
+def plain_excerpt(html: str, words: int = 40) -> str:
+    """A plain-text excerpt of already sanitised HTML."""
+    text = " ".join(strip_tags(html).split())
+    return Truncator(text).words(words, truncate="…")

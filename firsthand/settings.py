@@ -1,0 +1,263 @@
+"""The one settings module: everything comes from environment variables.
+
+``docs/configuration.md`` lists every variable read here; a test keeps the two in
+step. With nothing set, Firsthand runs on an SQLite file in ``./firsthand-data``.
+"""
+
+from __future__ import annotations
+
+import secrets
+from pathlib import Path
+from typing import Any
+
+import dj_database_url
+import django_stubs_ext
+from django.core.exceptions import ImproperlyConfigured
+
+from firsthand.env import env_bool, env_choice, env_int, env_list, env_path, env_str
+
+# Lets admin.ModelAdmin[Post] and friends be subscripted at run time (typing).
+django_stubs_ext.monkeypatch()
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+
+# --- Data folder and secret key -------------------------------------------------
+
+DATA_DIR = env_path("FIRSTHAND_DATA_DIR", Path.cwd() / "firsthand-data")
+try:
+    DATA_DIR.mkdir(parents=True, exist_ok=True)
+except OSError as error:
+    raise ImproperlyConfigured(
+        f"Cannot create the data folder {DATA_DIR}: {error.strerror}. "
+        "Set FIRSTHAND_DATA_DIR to a folder this user can write to."
+    ) from error
+
+
+def _secret_key() -> str:
+    """FIRSTHAND_SECRET_KEY, else a key generated once into the data folder."""
+    given = env_str("FIRSTHAND_SECRET_KEY", "")
+    if given:
+        if len(given) < 32:
+            raise ImproperlyConfigured(
+                "FIRSTHAND_SECRET_KEY is shorter than 32 characters. Leave it unset to "
+                "have a key generated into the data folder, or set a long random value."
+            )
+        return given
+    key_file = DATA_DIR / "secret_key"
+    try:
+        # O_EXCL: when two processes start at once, exactly one writes the key.
+        with key_file.open("x", encoding="ascii") as handle:
+            key_file.chmod(0o600)
+            handle.write(secrets.token_urlsafe(50))
+    except FileExistsError:
+        pass
+    key = key_file.read_text(encoding="ascii").strip()
+    if len(key) < 32:
+        raise ImproperlyConfigured(
+            f"The secret key in {key_file} is empty or too short. Delete the file "
+            "and a new key is generated on the next start."
+        )
+    return key
+
+
+SECRET_KEY = _secret_key()
+DEBUG = env_bool("FIRSTHAND_DEBUG", False)
+ALLOWED_HOSTS = env_list("FIRSTHAND_ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]"])
+CSRF_TRUSTED_ORIGINS = env_list("FIRSTHAND_CSRF_TRUSTED_ORIGINS", [])
+for _origin in CSRF_TRUSTED_ORIGINS:
+    if not _origin.startswith(("http://", "https://")):
+        raise ImproperlyConfigured(
+            f"FIRSTHAND_CSRF_TRUSTED_ORIGINS entry {_origin!r} has no scheme. "
+            "Write it as https://blog.example.com."
+        )
+
+# --- Site -----------------------------------------------------------------------
+
+FIRSTHAND_SITE_NAME = env_str("FIRSTHAND_SITE_NAME", "Firsthand")
+FIRSTHAND_SITE_TAGLINE = env_str(
+    "FIRSTHAND_SITE_TAGLINE", "Written firsthand, answered in the open."
+)
+FIRSTHAND_POSTS_PER_PAGE = env_int("FIRSTHAND_POSTS_PER_PAGE", 10, minimum=1)
+FIRSTHAND_RESPONSE_MAX_CHARS = env_int(
+    "FIRSTHAND_RESPONSE_MAX_CHARS", 20_000, minimum=1
+)
+FIRSTHAND_SERVE_WORKERS = env_int("FIRSTHAND_SERVE_WORKERS", 2, minimum=1)
+
+# --- Applications ---------------------------------------------------------------
+
+INSTALLED_APPS = [
+    "django.contrib.admin",
+    "django.contrib.auth",
+    "django.contrib.contenttypes",
+    "django.contrib.sessions",
+    "django.contrib.messages",
+    "whitenoise.runserver_nostatic",
+    "django.contrib.staticfiles",
+    "firsthand.blog",
+    "firsthand.conversation",
+]
+
+MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "firsthand.middleware.content_security_policy",
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.common.CommonMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "django.contrib.messages.middleware.MessageMiddleware",
+    "django.middleware.clickjacking.XFrameOptionsMiddleware",
+]
+
+ROOT_URLCONF = "firsthand.urls"
+WSGI_APPLICATION = "firsthand.wsgi.application"
+
+TEMPLATES = [
+    {
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [PACKAGE_DIR / "templates"],
+        "APP_DIRS": True,
+        "OPTIONS": {
+            "context_processors": [
+                "django.template.context_processors.request",
+                "django.contrib.auth.context_processors.auth",
+                "django.contrib.messages.context_processors.messages",
+                "firsthand.context_processors.site",
+            ],
+        },
+    },
+]
+
+# --- Database -------------------------------------------------------------------
+
+SQLITE_SYNCHRONOUS = env_choice(
+    "FIRSTHAND_SQLITE_SYNCHRONOUS", "FULL", ["FULL", "NORMAL"]
+)
+SQLITE_BUSY_TIMEOUT_SECONDS = env_int("FIRSTHAND_SQLITE_BUSY_TIMEOUT", 20, minimum=1)
+
+
+def _database() -> dict[str, Any]:
+    default_url = f"sqlite:///{DATA_DIR / 'firsthand.sqlite3'}"
+    url = env_str("DATABASE_URL", default_url)
+    try:
+        config: dict[str, Any] = dict(dj_database_url.parse(url, conn_max_age=0))
+    except ValueError as error:
+        raise ImproperlyConfigured(
+            f"DATABASE_URL could not be read ({error}). Write it as "
+            "postgres://USER:PASSWORD@HOST:5432/NAME, or leave it unset for SQLite "
+            "in the data folder."
+        ) from error
+    engine = config.get("ENGINE", "")
+    if engine == "django.db.backends.sqlite3":
+        # WAL lets readers go on while one writer writes; synchronous=FULL makes a
+        # commit durable against power loss; IMMEDIATE takes the write lock at BEGIN,
+        # so concurrent writers queue on the busy timeout instead of failing with
+        # "database is locked" when a read transaction upgrades to a write.
+        config["OPTIONS"] = {
+            "transaction_mode": "IMMEDIATE",
+            "timeout": SQLITE_BUSY_TIMEOUT_SECONDS,
+            "init_command": (
+                "PRAGMA journal_mode=WAL; "
+                f"PRAGMA synchronous={SQLITE_SYNCHRONOUS}; "
+                "PRAGMA foreign_keys=ON"
+            ),
+        }
+    elif engine not in {
+        "django.db.backends.postgresql",
+        "django.db.backends.postgresql_psycopg2",
+    }:
+        raise ImproperlyConfigured(
+            f"DATABASE_URL names an engine Firsthand does not support ({engine}). "
+            "Use a postgres:// URL, or leave DATABASE_URL unset for SQLite."
+        )
+    else:
+        config["ENGINE"] = "django.db.backends.postgresql"
+        config["CONN_MAX_AGE"] = env_int("FIRSTHAND_DB_CONN_MAX_AGE", 60)
+        config["CONN_HEALTH_CHECKS"] = True
+    return config
+
+
+DATABASES = {"default": _database()}
+DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# --- Cache ----------------------------------------------------------------------
+
+REDIS_URL = env_str("REDIS_URL", "")
+if REDIS_URL and not REDIS_URL.startswith(("redis://", "rediss://", "unix://")):
+    raise ImproperlyConfigured(
+        f"REDIS_URL={REDIS_URL!r} is not a Redis URL. Write it as "
+        "redis://HOST:6379/0, or leave it unset for the in-process cache."
+    )
+CACHES: dict[str, dict[str, Any]] = {
+    "default": (
+        {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+        }
+        if REDIS_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    )
+}
+
+# --- Internationalisation -------------------------------------------------------
+
+LANGUAGE_CODE = env_str("FIRSTHAND_LANGUAGE", "en")
+TIME_ZONE = env_str("FIRSTHAND_TIME_ZONE", "UTC")
+try:
+    import zoneinfo
+
+    zoneinfo.ZoneInfo(TIME_ZONE)
+except (zoneinfo.ZoneInfoNotFoundError, ValueError) as _error:
+    raise ImproperlyConfigured(
+        f"FIRSTHAND_TIME_ZONE={TIME_ZONE!r} is not a known time zone. "
+        "Use a name such as Europe/Paris or America/Chicago."
+    ) from _error
+USE_I18N = True
+USE_TZ = True
+
+# --- Static files ---------------------------------------------------------------
+
+STATIC_URL = "/static/"
+STATIC_ROOT = DATA_DIR / "static"
+STATICFILES_DIRS = [PACKAGE_DIR / "static"]
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {
+        "BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage",
+    },
+}
+
+# --- Security -------------------------------------------------------------------
+
+HTTPS = env_bool("FIRSTHAND_HTTPS", False)
+SESSION_COOKIE_SECURE = HTTPS
+CSRF_COOKIE_SECURE = HTTPS
+SESSION_COOKIE_HTTPONLY = True
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_REFERRER_POLICY = "same-origin"
+X_FRAME_OPTIONS = "DENY"
+if HTTPS:
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# Comments are small; a generous text limit still fits well inside this.
+DATA_UPLOAD_MAX_MEMORY_SIZE = 512 * 1024
+CSRF_FAILURE_VIEW = "firsthand.conversation.views.csrf_failure"
+
+_VALIDATORS = "django.contrib.auth.password_validation"
+AUTH_PASSWORD_VALIDATORS = [
+    {"NAME": f"{_VALIDATORS}.UserAttributeSimilarityValidator"},
+    {"NAME": f"{_VALIDATORS}.MinimumLengthValidator"},
+    {"NAME": f"{_VALIDATORS}.CommonPasswordValidator"},
+    {"NAME": f"{_VALIDATORS}.NumericPasswordValidator"},
+]
+
+LOGGING: dict[str, Any] = {
+    "version": 1,
+    "disable_existing_loggers": False,
+    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "root": {
+        "handlers": ["console"],
+        "level": env_choice(
+            "FIRSTHAND_LOG_LEVEL", "INFO", ["DEBUG", "INFO", "WARNING", "ERROR"]
+        ),
+    },
+}

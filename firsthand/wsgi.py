@@ -1,0 +1,10 @@
+"""WSGI entry point for ``firsthand serve`` (and any WSGI server)."""
+
+from __future__ import annotations
+
+import os
+
+from django.core.wsgi import get_wsgi_application
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "firsthand.settings")
+application = get_wsgi_application()

@@ -1,0 +1,32 @@
+# Sourced by ./run and ./test: create ./.venv and install Firsthand into it.
+# Reinstalls only when pyproject.toml changed since the last install.
+
+ensure_venv() {
+  local extras="$1"
+  local python="${PYTHON:-python3}"
+  if ! command -v "$python" >/dev/null 2>&1; then
+    echo "Firsthand needs Python 3.11 or newer: install it (e.g. apt install python3)." >&2
+    exit 1
+  fi
+  if ! "$python" -c 'import sys; sys.exit(sys.version_info < (3, 11))'; then
+    echo "Firsthand needs Python 3.11 or newer; $python is $("$python" -V 2>&1)." >&2
+    echo "Install a newer Python, or point PYTHON=/path/to/python3.11 at one." >&2
+    exit 1
+  fi
+  if [ ! -x .venv/bin/python ]; then
+    echo "Creating the virtual environment in .venv …"
+    if ! "$python" -m venv .venv; then
+      rm -rf .venv
+      echo "Could not create a virtual environment. On Debian or Ubuntu install the" >&2
+      echo "venv module first: sudo apt install python3-venv" >&2
+      exit 1
+    fi
+  fi
+  local stamp=".venv/.firsthand-installed${extras}"
+  if [ ! -f "$stamp" ] || [ pyproject.toml -nt "$stamp" ]; then
+    echo "Installing Firsthand${extras:+ with $extras} into .venv …"
+    .venv/bin/python -m pip install --quiet --upgrade pip
+    .venv/bin/python -m pip install --quiet -e ".${extras}"
+    touch "$stamp"
+  fi
+}

@@ -1,0 +1,23 @@
+"""Settings for the test suite: the real settings, in a throw-away data folder."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+
+os.environ.setdefault("FIRSTHAND_DATA_DIR", tempfile.mkdtemp(prefix="firsthand-tests-"))
+
+from firsthand.settings import *  # noqa: F403
+from firsthand.settings import DATA_DIR, DATABASES
+
+ALLOWED_HOSTS = ["testserver", "127.0.0.1", "localhost"]
+# Tests render templates without running collectstatic first.
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+# SQLite tests use a real file (WAL and all), not Django's in-memory default.
+if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+    DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / "test.sqlite3")}
