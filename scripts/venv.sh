@@ -30,3 +30,17 @@ ensure_venv() {
     touch "$stamp"
   fi
 }
+
+# The browser tests drive Debian's Chromium. As root with apt, install it if missing;
+# otherwise say how (the browser tests then skip, naming this fix).
+ensure_chromium() {
+  if [ -x /usr/bin/chromium ]; then return; fi
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "Installing Debian's chromium for the browser tests …"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null \
+      || echo "Could not install chromium; the browser tests will be skipped." >&2
+  else
+    echo "Note: /usr/bin/chromium is missing, so the browser tests will be skipped." >&2
+    echo "Install it with: sudo apt-get install chromium" >&2
+  fi
+}

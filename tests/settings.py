@@ -21,3 +21,5 @@ PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 # SQLite tests use a real file (WAL and all), not Django's in-memory default.
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / "test.sqlite3")}
+# WhiteNoise warns when the collected-files folder is missing; tests never collect.
+(DATA_DIR / "static").mkdir(exist_ok=True)

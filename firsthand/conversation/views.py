@@ -66,6 +66,8 @@ def respond(request: HttpRequest, post_id: int) -> HttpResponseBase:
     try:
         response = intake.receive(submission)
     except intake.Rejected as rejection:
+        # Show the fields as cleaned (what would be stored), not the raw bytes.
+        form = ResponseForm(data)
         for field, messages in rejection.errors.items():
             target = field if field in form.fields else None
             for message in messages:

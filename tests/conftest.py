@@ -1,0 +1,94 @@
+"""Shared fixtures. Personas: ada writes the blog, bob reads and comments,
+mallory tries to break things."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Callable
+from itertools import count
+
+import pytest
+from django.contrib.auth.models import User
+from django.test import Client
+from django.utils import timezone
+
+from firsthand.blog import publishing
+from firsthand.blog.models import Author, Post
+from firsthand.conversation import intake
+from firsthand.conversation.models import Response
+from firsthand.conversation.submission import Submission
+
+_serial = count(1)
+
+
+@pytest.fixture
+def ada(db: None) -> Author:
+    """The site's owner and author (staff, superuser)."""
+    user = User.objects.create_superuser("ada", "ada@example.com", "ada-password")
+    return Author.objects.create(
+        user=user,
+        slug="ada-quill",
+        display_name="Ada Quill",
+        bio="Writes about workshops.",
+        website="https://ada.example.com",
+    )
+
+
+@pytest.fixture
+def ada_client(ada: Author) -> Client:
+    client = Client()
+    client.force_login(ada.user)
+    return client
+
+
+@pytest.fixture
+def make_post(ada: Author) -> Callable[..., Post]:
+    """Publish a post; ``days_ago`` sets its date, ``draft=True`` leaves it a draft."""
+
+    def make(
+        title: str = "",
+        *,
+        body: str = "A post about *frames*.",
+        days_ago: float = 1,
+        draft: bool = False,
+        author: Author | None = None,
+    ) -> Post:
+        post = Post(
+            title=title or f"Post number {next(_serial)}",
+            body=body,
+            author=author or ada,
+        )
+        if draft:
+            return publishing.save_post(post)
+        at = timezone.now() - datetime.timedelta(days=days_ago)
+        return publishing.publish_post(post, at=at)
+
+    return make
+
+
+@pytest.fixture
+def post(make_post: Callable[..., Post]) -> Post:
+    return make_post("Should a small shop put its prices online?")
+
+
+def submission_for(post: Post, **fields: object) -> Submission:
+    """A valid comment from bob unless ``fields`` say otherwise."""
+    values: dict[str, object] = {
+        "post_id": post.pk,
+        "kind": Response.Kind.COMMENT,
+        "author_name": "Bob Reader",
+        "author_email": "bob@example.org",
+        "body": "I agree with *most* of this.",
+    }
+    values.update(fields)
+    return Submission(**values)  # type: ignore[arg-type]
+
+
+@pytest.fixture
+def comment_on() -> Callable[..., Response]:
+    """Post a comment through intake, the way every source does."""
+
+    def comment(post: Post, **fields: object) -> Response:
+        return intake.receive(submission_for(post, **fields))
+
+    return comment

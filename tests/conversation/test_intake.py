@@ -1,0 +1,110 @@
+from __future__ import annotations
+
+import datetime
+from collections.abc import Callable
+
+import pytest
+from django.test import override_settings
+from django.utils import timezone
+
+from firsthand.blog.models import Post
+from firsthand.conversation import intake
+from firsthand.conversation.models import Response
+from tests.conftest import submission_for
+
+pytestmark = pytest.mark.django_db
+
+
+def test_a_comment_is_stored_rendered_numbered_and_counted(post: Post) -> None:
+    response = intake.receive(
+        submission_for(post, body="Hello **world**", ip_address="203.0.113.9")
+    )
+    response.refresh_from_db()
+    post.refresh_from_db()
+    assert response.status == Response.Status.VISIBLE
+    assert response.number == 1
+    assert response.body == "Hello **world**"
+    assert response.body_html == "<p>Hello <strong>world</strong></p>"
+    assert response.ip_address == "203.0.113.9"
+    assert post.response_count == 1
+    assert post.last_response_number == 1
+
+
+def test_numbers_follow_each_other_per_post(
+    post: Post, make_post: Callable[..., Post], comment_on: Callable[..., Response]
+) -> None:
+    other = make_post("Another post")
+    numbers = [comment_on(post).number for _ in range(3)]
+    assert numbers == [1, 2, 3]
+    assert comment_on(other).number == 1
+
+
+def test_rejection_carries_every_error_and_stores_nothing(post: Post) -> None:
+    with pytest.raises(intake.Rejected) as caught:
+        intake.receive(submission_for(post, author_name="", author_email="nope"))
+    assert set(caught.value.errors) == {"author_name", "author_email"}
+    assert not Response.objects.exists()
+    post.refresh_from_db()
+    assert (post.response_count, post.last_response_number) == (0, 0)
+
+
+@override_settings(FIRSTHAND_RESPONSE_MAX_CHARS=50)
+def test_the_length_limit_comes_from_settings(post: Post) -> None:
+    intake.receive(submission_for(post, body="x" * 50))
+    with pytest.raises(intake.Rejected) as caught:
+        intake.receive(submission_for(post, body="x" * 51))
+    assert "51" in caught.value.errors["body"][0]
+
+
+def test_a_long_comment_is_accepted_whole(post: Post) -> None:
+    paragraphs = "\n\n".join(f"Paragraph {n}. " + "word " * 300 for n in range(12))
+    assert len(paragraphs) < 20_000
+    response = intake.receive(submission_for(post, body=paragraphs))
+    assert response.body == paragraphs
+    assert response.body_html.count("<p>") == 12
+
+
+def test_control_characters_are_stripped_before_storing(post: Post) -> None:
+    response = intake.receive(
+        submission_for(post, author_name="Bob\x0b", body="a\x00b\x1fc\ufffe")
+    )
+    response.refresh_from_db()
+    assert response.author_name == "Bob"
+    assert response.body == "abc"
+
+
+def test_drafts_and_closed_posts_take_no_comments(
+    make_post: Callable[..., Post],
+) -> None:
+    draft = make_post("Draft", draft=True)
+    closed = make_post("Closed")
+    Post.objects.filter(pk=closed.pk).update(comments_open=False)
+    scheduled = make_post("Later", days_ago=-2)
+    for target in (draft, closed, scheduled):
+        with pytest.raises(intake.Rejected) as caught:
+            intake.receive(submission_for(target))
+        assert "not open for comments" in str(caught.value)
+    assert not Response.objects.exists()
+
+
+def test_history_replays_keep_their_dates(post: Post) -> None:
+    when = timezone.now() - datetime.timedelta(days=300)
+    response = intake.receive(submission_for(post, created_at=when))
+    assert response.created_at == when
+
+
+def test_a_pingback_is_stored_as_an_excerpt_with_its_source(post: Post) -> None:
+    response = intake.receive(
+        submission_for(
+            post,
+            kind=Response.Kind.PINGBACK,
+            author_name="Workbench Notes",
+            author_email="",
+            body="[…] <b>prices</b> online […]",
+            source_url="https://notes.example.net/prices",
+            source_title="Workbench Notes — Prices",
+        )
+    )
+    assert response.is_link
+    assert response.body_html == ""  # shown as escaped text, never as HTML
+    assert response.number == 1

@@ -1,0 +1,390 @@
+"""The article page, its thread and the comment form, through HTTP."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from bs4 import BeautifulSoup
+from django.test import Client
+from django.urls import reverse
+from pytest_django import DjangoAssertNumQueries
+
+from firsthand.blog.models import Author, Post
+from firsthand.blog.publishing import tag_named
+from firsthand.conversation import moderation
+from firsthand.conversation.models import Response
+from firsthand.rendering import clean_text
+from tests.oracle import active_content
+
+pytestmark = pytest.mark.django_db
+
+BLNS = Path(__file__).resolve().parents[3] / "shared" / "testdata" / "blns" / "blns.txt"
+
+
+def form_data(**fields: str) -> dict[str, str]:
+    data = {
+        "author_name": "Bob Reader",
+        "author_email": "bob@example.org",
+        "author_url": "",
+        "author_title": "",
+        "body": "Framing is *hard*.",
+    }
+    data.update(fields)
+    return data
+
+
+def respond_url(post: Post) -> str:
+    return reverse("conversation:respond", kwargs={"post_id": post.pk})
+
+
+def soup_of(client: Client, url: str) -> BeautifulSoup:
+    page = client.get(url)
+    assert page.status_code == 200
+    return BeautifulSoup(page.content, "html5lib")
+
+
+# --- The article page -----------------------------------------------------------
+
+
+def test_article_shows_post_byline_tags_and_exact_count(
+    client: Client, post: Post, comment_on: Callable[..., Response]
+) -> None:
+    post.tags.set([tag_named("pricing"), tag_named("customers")])
+    for n in range(3):
+        comment_on(post, body=f"comment {n}")
+    moderation.remove(comment_on(post, body="removed one"))
+    soup = soup_of(client, post.get_absolute_url())
+    article = soup.find("article", class_="post")
+    assert article is not None
+    assert article.find("h1").text == post.title  # type: ignore[union-attr]
+    author_link = article.find("a", class_="p-author")
+    assert author_link is not None
+    assert author_link["href"] == post.author.get_absolute_url()
+    time = article.find("time")
+    assert time is not None
+    assert time["datetime"].startswith(str(post.published_at.date()))  # type: ignore[union-attr]
+    assert {a.text for a in article.select("a[rel=tag]")} == {"pricing", "customers"}
+    count_link = article.find("a", href="#responses")
+    assert count_link is not None
+    assert count_link.text.strip() == "3 comments"
+    assert soup.find("h2", id="responses-heading").text.strip() == "3 comments"  # type: ignore[union-attr]
+
+
+def test_thread_items_are_numbered_anchored_dated_and_never_show_email(
+    client: Client, post: Post, comment_on: Callable[..., Response]
+) -> None:
+    comment_on(
+        post,
+        author_name="Ingrid Solberg",
+        author_email="ingrid@example.com",
+        author_url="https://ingrid.example.com",
+        author_title="Quality Manager",
+    )
+    comment_on(post, author_name="Owen", author_email="owen@example.net")
+    html = client.get(post.get_absolute_url()).content.decode()
+    assert "ingrid@example.com" not in html
+    assert "owen@example.net" not in html
+    soup = BeautifulSoup(html, "html5lib")
+    items = soup.select("ol.thread > li.response")
+    assert [li["id"] for li in items] == ["comment-1", "comment-2"]
+    assert [li.select_one("a.number").text for li in items] == ["#1", "#2"]  # type: ignore[union-attr]
+    first = items[0]
+    link = first.select_one(".p-author a")
+    assert link is not None
+    assert link["href"] == "https://ingrid.example.com"
+    assert set(link["rel"]) == {"nofollow", "ugc"}
+    assert "Quality Manager" in first.select_one(".affiliation").text  # type: ignore[union-attr]
+    assert first.find("time")["datetime"]  # type: ignore[index]
+    assert items[1].select_one(".p-author a") is None  # no website, no link
+
+
+def test_pingbacks_are_set_apart_as_excerpts_with_their_source(
+    client: Client, post: Post, comment_on: Callable[..., Response]
+) -> None:
+    comment_on(post)
+    comment_on(
+        post,
+        kind="pingback",
+        author_name="Workbench Notes",
+        author_email="",
+        body="[…] prices <b>online</b> […]",
+        source_url="https://notes.example.net/prices",
+        source_title="Workbench Notes — Prices",
+    )
+    soup = soup_of(client, post.get_absolute_url())
+    links = soup.select("ol.links > li")
+    assert len(links) == 1
+    assert links[0]["id"] == "comment-2"
+    source = links[0].select_one("a.u-url")
+    assert source is not None
+    assert source["href"] == "https://notes.example.net/prices"
+    assert source.text == "Workbench Notes — Prices"
+    assert "prices <b>online</b>" in links[0].select_one("blockquote").text  # type: ignore[union-attr]
+    assert links[0].find("b") is None
+    assert len(soup.select("ol.thread:not(.links) > li")) == 1
+
+
+def test_hidden_responses_are_not_shown(
+    client: Client, post: Post, comment_on: Callable[..., Response]
+) -> None:
+    moderation.mark_spam(comment_on(post, body="Buy cheap frames at spam.example"))
+    moderation.remove(comment_on(post, body="Removed text"))
+    held = comment_on(post, body="Held text")
+    moderation.hold(held)
+    html = client.get(post.get_absolute_url()).content.decode()
+    for text in ("spam.example", "Removed text", "Held text"):
+        assert text not in html
+    assert "No comments yet" in html
+
+
+@pytest.mark.parametrize("responses", [0, 18, 500])
+def test_article_page_runs_a_constant_number_of_queries(
+    client: Client,
+    post: Post,
+    responses: int,
+    django_assert_num_queries: DjangoAssertNumQueries,
+) -> None:
+    Response.objects.bulk_create(
+        Response(
+            post=post,
+            number=n,
+            status=Response.Status.VISIBLE,
+            kind=Response.Kind.PINGBACK if n % 10 == 0 else Response.Kind.COMMENT,
+            author_name=f"Reader {n}",
+            author_email=f"r{n}@example.org",
+            source_url="https://elsewhere.example.net/" if n % 10 == 0 else "",
+            body=f"Comment {n}",
+            body_html=f"<p>Comment {n}</p>",
+        )
+        for n in range(1, responses + 1)
+    )
+    Post.objects.filter(pk=post.pk).update(
+        response_count=responses, last_response_number=responses
+    )
+    # post + tags + older + newer + thread
+    with django_assert_num_queries(5):
+        page = client.get(post.get_absolute_url())
+    soup = BeautifulSoup(page.content, "html5lib")
+    assert len(soup.select("li.response")) == responses
+
+
+def test_article_with_wrong_date_or_unknown_slug_is_404(
+    client: Client, post: Post
+) -> None:
+    url = post.get_absolute_url()
+    assert (
+        client.get(url.replace(f"/{post.slug}/", "/no-such-post/")).status_code == 404
+    )
+    year = url.split("/")[1]
+    wrong = url.replace(f"/{year}/", f"/{int(year) - 1}/", 1)
+    assert client.get(wrong).status_code == 404
+
+
+def test_drafts_are_404_for_readers_and_visible_to_staff(
+    client: Client, ada_client: Client, make_post: Callable[..., Post]
+) -> None:
+    draft = make_post("Secret draft", draft=True)
+    assert client.get(draft.get_absolute_url()).status_code == 404
+    page = ada_client.get(draft.get_absolute_url())
+    assert page.status_code == 200
+    assert b"only staff can see this page" in page.content
+    assert b"Comments are closed" in page.content  # no form on a draft
+
+
+def test_page_makes_no_third_party_requests_and_sends_a_strict_policy(
+    client: Client, post: Post, comment_on: Callable[..., Response]
+) -> None:
+    comment_on(post, author_url="https://bob.example.org")
+    page = client.get(post.get_absolute_url())
+    soup = BeautifulSoup(page.content, "html5lib")
+    for tag in soup.find_all(["link", "script", "img", "iframe", "style"]):
+        for attr in ("href", "src"):
+            value = tag.get(attr)
+            if value:
+                assert str(value).startswith(("/", "http://testserver/")), tag
+    policy = page.headers["Content-Security-Policy"]
+    assert "default-src 'self'" in policy
+    assert "script-src 'self'" in policy
+
+
+# --- The comment form -----------------------------------------------------------
+
+
+def test_posting_a_comment_redirects_to_its_permalink(
+    client: Client, post: Post
+) -> None:
+    reply = client.post(respond_url(post), form_data())
+    assert reply.status_code == 302
+    assert reply["Location"] == f"{post.get_absolute_url()}#comment-1"
+    post.refresh_from_db()
+    assert post.response_count == 1
+    page = client.get(post.get_absolute_url())
+    assert b"Framing is <em>hard</em>." in page.content
+
+
+def test_get_on_the_form_endpoint_goes_back_to_the_article(
+    client: Client, post: Post
+) -> None:
+    reply = client.get(respond_url(post))
+    assert reply.status_code == 302
+    assert reply["Location"] == f"{post.get_absolute_url()}#respond"
+
+
+def test_an_empty_email_comes_back_with_every_field_as_typed(
+    client: Client, post: Post
+) -> None:
+    typed = form_data(
+        author_email="",
+        author_url="https://bob.example.org",
+        author_title="Head of <Support> & Co",
+        body='Line one\r\n\r\n"Quoted" <b>bold</b> & naïve — 😀\r\n',
+    )
+    reply = client.post(respond_url(post), typed)
+    assert reply.status_code == 400
+    soup = BeautifulSoup(reply.content, "html5lib")
+    assert "never shown" in soup.select_one(".invalid .error").text  # type: ignore[union-attr]
+    assert soup.select_one("[role=alert]") is not None
+    form = soup.find("form", id="respond")
+    assert form is not None
+    for name in ("author_name", "author_url", "author_title"):
+        assert form.find("input", attrs={"name": name})["value"] == typed[name]  # type: ignore[index]
+    textarea = form.find("textarea", attrs={"name": "body"})
+    assert textarea is not None
+    # Browsers normalise CRLF; the text is otherwise exactly what was typed.
+    assert textarea.text.strip("\n") == typed["body"].replace("\r\n", "\n").strip("\n")
+    assert not Response.objects.exists()
+
+
+def test_an_overlong_comment_is_refused_with_its_length_and_kept(
+    client: Client, post: Post, settings: object
+) -> None:
+    text = "word " * 4_001  # 20,005 characters
+    reply = client.post(respond_url(post), form_data(body=text))
+    assert reply.status_code == 400
+    soup = BeautifulSoup(reply.content, "html5lib")
+    error = soup.select_one(".invalid .error")
+    assert error is not None
+    assert "20,004" in error.text or "20,005" in error.text
+    assert "20,000" in error.text
+    textarea = soup.find("textarea", attrs={"name": "body"})
+    assert textarea is not None
+    assert textarea.text.strip() == text.strip()
+    assert not textarea.has_attr("maxlength")  # a browser would cut a paste short
+    assert "Up to 20,000 characters" in soup.select_one("#respond").text  # type: ignore[union-attr]
+
+
+def test_every_error_at_once_keeps_every_field(client: Client, post: Post) -> None:
+    typed = form_data(
+        author_name="", author_email="bad", author_url="javascript:x", body=""
+    )
+    reply = client.post(respond_url(post), typed)
+    assert reply.status_code == 400
+    soup = BeautifulSoup(reply.content, "html5lib")
+    invalid = {p.find(["input", "textarea"])["name"] for p in soup.select(".invalid")}  # type: ignore[index]
+    assert invalid == {"author_name", "author_email", "author_url", "body"}
+    assert soup.find("input", attrs={"name": "author_email"})["value"] == "bad"  # type: ignore[index]
+
+
+def test_csrf_is_enforced_and_the_text_is_handed_back(post: Post) -> None:
+    strict = Client(enforce_csrf_checks=True)
+    reply = strict.post(respond_url(post), form_data(body="My <precious> words"))
+    assert reply.status_code == 403
+    soup = BeautifulSoup(reply.content, "html5lib")
+    textarea = soup.find("textarea")
+    assert textarea is not None
+    assert textarea.text == "My <precious> words"
+    assert not Response.objects.exists()
+
+
+def test_csrf_token_from_the_page_lets_the_comment_through(post: Post) -> None:
+    strict = Client(enforce_csrf_checks=True)
+    page = strict.get(post.get_absolute_url())
+    token = BeautifulSoup(page.content, "html5lib").find(
+        "input", attrs={"name": "csrfmiddlewaretoken"}
+    )
+    assert token is not None
+    reply = strict.post(
+        respond_url(post), {**form_data(), "csrfmiddlewaretoken": token["value"]}
+    )
+    assert reply.status_code == 302
+    assert Response.objects.count() == 1
+
+
+def test_no_comments_on_a_draft_even_by_direct_post(
+    client: Client, make_post: Callable[..., Post]
+) -> None:
+    draft = make_post("Draft", draft=True)
+    assert client.post(respond_url(draft), form_data()).status_code == 404
+    assert not Response.objects.exists()
+
+
+def test_hostile_names_websites_and_bodies_are_escaped(
+    client: Client, post: Post
+) -> None:
+    attacks = [
+        '<script>alert("name")</script>',
+        '"><img src=x onerror=alert(1)>',
+        "javascript:alert(1)",
+        "<a href=\"javascript:alert('x')\">click</a>",
+        "[click](javascript:alert(1)) <svg onload=alert(1)>",
+        "<iframe src=//evil.example></iframe>",
+    ]
+    for attack in attacks:
+        client.post(
+            respond_url(post),
+            form_data(
+                author_name=attack[:100],
+                author_title=attack[:100],
+                author_url="https://ok.example.org/?q=" + attack,
+                body=attack,
+            ),
+        )
+    page = client.get(post.get_absolute_url()).content.decode()
+    assert active_content(page) == []
+
+
+@pytest.mark.skipif(not BLNS.exists(), reason="shared/testdata/blns is not present")
+def test_naughty_strings_through_the_form_break_nothing(
+    client: Client, post: Post
+) -> None:
+    naughty = [
+        line
+        for line in BLNS.read_text(encoding="utf-8").split("\n")
+        if line and not line.startswith("#")
+    ]
+    assert len(naughty) > 500
+    accepted = 0
+    for n, text in enumerate(naughty):
+        typed = form_data(
+            author_name=text[:100],
+            author_title=text[:100],
+            body=text,
+            author_email=f"reader{n}@example.org",
+        )
+        reply = client.post(respond_url(post), typed)
+        assert reply.status_code in {302, 400}, (text, reply.status_code)
+        if reply.status_code == 302:
+            accepted += 1
+            stored = Response.objects.get(number=accepted, post=post)
+            assert stored.body == clean_text(text).strip("\n")
+        else:
+            # Refused (a name or body that is only spaces): every field comes back.
+            soup = BeautifulSoup(reply.content, "html5lib")
+            area = soup.find("textarea", attrs={"name": "body"})
+            assert area is not None
+            assert area.text.strip("\n") == clean_text(text).strip("\n")
+            assert active_content(reply.content.decode()) == []
+    assert accepted > 450
+    page = client.get(post.get_absolute_url())
+    html = page.content.decode()
+    assert active_content(html) == []
+    soup = BeautifulSoup(html, "html5lib")
+    assert len(soup.select("li.response")) == accepted
+
+
+def test_author_page_lists_their_posts(client: Client, ada: Author, post: Post) -> None:
+    soup = soup_of(client, ada.get_absolute_url())
+    assert soup.find("h1").text == "Ada Quill"  # type: ignore[union-attr]
+    assert post.title in soup.text

@@ -1,0 +1,25 @@
+"""A parser-based check that a page carries no active content from users."""
+
+from __future__ import annotations
+
+from bs4 import BeautifulSoup
+
+UNSAFE_SCHEMES = ("javascript:", "vbscript:", "data:")
+
+
+def active_content(html: str) -> list[str]:
+    """Everything in ``html`` that a browser would run: must be empty on our pages."""
+    soup = BeautifulSoup(html, "html5lib")  # parses the way browsers do
+    found: list[str] = [str(tag)[:80] for tag in soup.find_all(["script", "iframe"])]
+    found += [str(tag)[:80] for tag in soup.find_all(["object", "embed", "base"])]
+    for tag in soup.find_all(True):
+        for name, value in tag.attrs.items():
+            text = " ".join(value) if isinstance(value, list) else str(value)
+            if name.lower().startswith("on"):
+                found.append(f"{tag.name}[{name}]")
+            squeezed = "".join(text.split()).lower()
+            if name in {"href", "src", "action", "formaction"} and squeezed.startswith(
+                UNSAFE_SCHEMES
+            ):
+                found.append(f"{tag.name}[{name}={text[:40]}]")
+    return found
