@@ -53,9 +53,20 @@ class ResponseForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 8}),
     )
 
+    def focus_first_error(self) -> None:
+        """Put the cursor in the first field to fix (no script needed)."""
+        for name in self.fields:
+            if name in self.errors:
+                self.fields[name].widget.attrs["autofocus"] = True
+                return
+
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         self.max_chars: int = settings.FIRSTHAND_RESPONSE_MAX_CHARS
         self.max_chars_text = f"{self.max_chars:,}"
+        self.fields["body"].help_text = (
+            "Markdown: *emphasis*, **strong**, [a link](https://example.com), "
+            f"> quote, `code`. Up to {self.max_chars_text} characters."
+        )
         for name in self.required_names:
             self.fields[name].widget.attrs["aria-required"] = "true"

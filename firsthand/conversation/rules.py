@@ -71,7 +71,7 @@ def validation_errors(submission: Submission, *, max_chars: int) -> Errors:
         if not email:
             add(
                 "author_email",
-                "Please give your email address. It is never shown to anyone.",
+                "Please give your email address, so the site's owner can reach you.",
             )
         elif len(email) > EMAIL_MAX or not _is_valid_email(email):
             add(

@@ -72,6 +72,7 @@ def respond(request: HttpRequest, post_id: int) -> HttpResponseBase:
             target = field if field in form.fields else None
             for message in messages:
                 form.add_error(target, message)
+        form.focus_first_error()
         http_response = render(
             request, "conversation/article.html", _page_context(post, form), status=400
         )

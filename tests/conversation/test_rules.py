@@ -34,7 +34,7 @@ def test_a_complete_comment_has_no_errors() -> None:
         ("author_name", "", "name"),
         ("author_name", "   ", "name"),
         ("author_name", "x" * 101, "100 characters"),
-        ("author_email", "", "never shown"),
+        ("author_email", "", "give your email address"),
         ("author_email", "not-an-address", "does not look like an email"),
         ("author_url", "javascript:alert(1)", "web address"),
         ("author_url", "ftp://example.org/", "web address"),

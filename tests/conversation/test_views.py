@@ -244,7 +244,14 @@ def test_an_empty_email_comes_back_with_every_field_as_typed(
     reply = client.post(respond_url(post), typed)
     assert reply.status_code == 400
     soup = BeautifulSoup(reply.content, "html5lib")
-    assert "never shown" in soup.select_one(".invalid .error").text  # type: ignore[union-attr]
+    assert "email address" in soup.select_one(".invalid .error").text  # type: ignore[union-attr]
+    email = soup.find("input", attrs={"name": "author_email"})
+    assert email is not None
+    assert email.has_attr("autofocus")  # the cursor lands where the fix is
+    # Hint and error are tied to the field for screen readers.
+    for ref in str(email["aria-describedby"]).split():
+        assert soup.find(id=ref) is not None, ref
+    assert "Never shown" in soup.find(id=email["aria-describedby"].split()[0]).text  # type: ignore[union-attr]
     assert soup.select_one("[role=alert]") is not None
     form = soup.find("form", id="respond")
     assert form is not None

@@ -5,6 +5,7 @@ from __future__ import annotations
 from argparse import ArgumentParser
 from typing import Any
 
+from django.core.management import call_command
 from django.core.management.base import BaseCommand
 
 from firsthand.conversation.demo import load_demo
@@ -24,6 +25,8 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
+        # A fresh data folder has no tables yet: prepare it, as `serve` does.
+        call_command("migrate", interactive=False, verbosity=0)
         report = load_demo(only_if_empty=options["if_empty"])
         if report.skipped_because_not_empty:
             self.stdout.write("The site already has posts; demo content not loaded.")
