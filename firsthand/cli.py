@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import sys
 
-from django.core.management import execute_from_command_line
+from django.core.management import execute_from_command_line, get_commands
 
 USAGE_HINT = """\
 Firsthand: a blog where the conversation matters.
@@ -22,6 +22,17 @@ Common commands:
 """
 
 
+def command_name(verb: str) -> str:
+    """``import-wxr`` -> ``import_wxr``; ``show-migrations`` -> ``showmigrations``."""
+    if "-" not in verb:
+        return verb
+    known = get_commands()
+    for candidate in (verb.replace("-", "_"), verb.replace("-", "")):
+        if candidate in known:
+            return candidate
+    return verb.replace("-", "_")
+
+
 def main(argv: list[str] | None = None) -> None:
     args = list(sys.argv if argv is None else argv)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "firsthand.settings")
@@ -30,7 +41,7 @@ def main(argv: list[str] | None = None) -> None:
         if len(args) < 2:
             return
     if len(args) > 1 and not args[1].startswith("-"):
-        args[1] = args[1].replace("-", "_")
+        args[1] = command_name(args[1])
     args[0] = "firsthand"
     execute_from_command_line(args)
 

@@ -70,7 +70,8 @@ def env_list(name: str, default: Iterable[str]) -> list[str]:
     value = _raw(name)
     if value is None:
         return list(default)
-    return [item.strip() for item in value.split(",") if item.strip()]
+    items = [item.strip() for item in value.split(",") if item.strip()]
+    return items or list(default)
 
 
 def env_choice(name: str, default: str, choices: Iterable[str]) -> str:

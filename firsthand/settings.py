@@ -6,6 +6,8 @@ step. With nothing set, Firsthand runs on an SQLite file in ``./firsthand-data``
 
 from __future__ import annotations
 
+import contextlib
+import os
 import secrets
 from pathlib import Path
 from typing import Any
@@ -44,13 +46,22 @@ def _secret_key() -> str:
             )
         return given
     key_file = DATA_DIR / "secret_key"
-    try:
-        # O_EXCL: when two processes start at once, exactly one writes the key.
-        with key_file.open("x", encoding="ascii") as handle:
-            key_file.chmod(0o600)
-            handle.write(secrets.token_urlsafe(50))
-    except FileExistsError:
-        pass
+    if not key_file.exists():
+        # Write the whole key to a private temporary file, then link it into place:
+        # the link either appears complete or fails because another process that
+        # started at the same moment won. Nobody ever reads a half-written key, and
+        # the file is never readable by others, not even for an instant.
+        temporary = DATA_DIR / f".secret_key.{os.getpid()}.{secrets.token_hex(4)}"
+        descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        try:
+            with os.fdopen(descriptor, "w", encoding="ascii") as handle:
+                handle.write(secrets.token_urlsafe(50))
+                handle.flush()
+                os.fsync(handle.fileno())
+            with contextlib.suppress(FileExistsError):
+                os.link(temporary, key_file)
+        finally:
+            temporary.unlink(missing_ok=True)
     key = key_file.read_text(encoding="ascii").strip()
     if len(key) < 32:
         raise ImproperlyConfigured(
