@@ -205,6 +205,28 @@ def test_secret_key_is_generated_once_private_and_reused(tmp_path: Path) -> None
     assert stat.S_IMODE(key_file.stat().st_mode) == 0o600
 
 
+@pytest.mark.slow
+def test_processes_starting_together_agree_on_one_key(tmp_path: Path) -> None:
+    """Several workers on a fresh data folder: one key, no half-written reads."""
+    data_dir = tmp_path / "data"
+    script = "from firsthand import settings; print(settings.SECRET_KEY)"
+    children = [
+        subprocess.Popen(
+            [sys.executable, "-c", script],
+            env=child_env(data_dir),
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(10)
+    ]
+    results = [child.communicate(timeout=60) for child in children]
+    assert all(child.returncode == 0 for child in children), results
+    keys = {out.strip() for out, _ in results}
+    assert keys == {(data_dir / "secret_key").read_text(encoding="ascii").strip()}
+    assert [p.name for p in data_dir.iterdir() if "secret" in p.name] == ["secret_key"]
+
+
 def test_each_data_folder_gets_its_own_secret_key(tmp_path: Path) -> None:
     one = load_settings(tmp_path / "one")["SECRET_KEY"]
     two = load_settings(tmp_path / "two")["SECRET_KEY"]
