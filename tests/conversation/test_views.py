@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from pathlib import Path
 
 import pytest
 from bs4 import BeautifulSoup
@@ -17,10 +16,9 @@ from firsthand.conversation import moderation
 from firsthand.conversation.models import Response
 from firsthand.rendering import clean_text
 from tests.oracle import active_content
+from tests.testdata import shared_file
 
 pytestmark = pytest.mark.django_db
-
-BLNS = Path(__file__).resolve().parents[3] / "shared" / "testdata" / "blns" / "blns.txt"
 
 
 def form_data(**fields: str) -> dict[str, str]:
@@ -352,13 +350,12 @@ def test_hostile_names_websites_and_bodies_are_escaped(
     assert active_content(page) == []
 
 
-@pytest.mark.skipif(not BLNS.exists(), reason="shared/testdata/blns is not present")
 def test_naughty_strings_through_the_form_break_nothing(
     client: Client, post: Post
 ) -> None:
     naughty = [
         line
-        for line in BLNS.read_text(encoding="utf-8").split("\n")
+        for line in shared_file("blns/blns.txt").read_text(encoding="utf-8").split("\n")
         if line and not line.startswith("#")
     ]
     assert len(naughty) > 500

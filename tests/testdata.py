@@ -1,0 +1,25 @@
+"""Where the team's shared test data lives: ``../shared/testdata`` beside the repo."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = Path(os.environ.get("FIRSTHAND_SHARED_DIR", ROOT.parent / "shared"))
+
+
+def shared_file(relative: str) -> Path:
+    """The file, or a skip that names it; in CI a missing file fails the test."""
+    path = SHARED / "testdata" / relative
+    if not path.exists():
+        message = (
+            f"{path} is missing: put the shared/ folder beside the repository "
+            "or set FIRSTHAND_SHARED_DIR"
+        )
+        if os.environ.get("CI"):
+            pytest.fail(message)
+        pytest.skip(message)
+    return path
