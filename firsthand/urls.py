@@ -9,28 +9,24 @@ from firsthand.blog import views as blog
 from firsthand.conversation import views as conversation
 
 
-class FourDigits:
-    """A year in a URL: 2009."""
-
-    regex = "[0-9]{4}"
-
-    def to_python(self, value: str) -> int:
-        return int(value)
-
-    def to_url(self, value: int) -> str:
-        return f"{int(value):04d}"
-
-
 class TwoDigits:
     """A month or day in a URL: 07. ``reverse`` pads 7 back to 07."""
 
+    width = 2
     regex = "[0-9]{2}"
 
     def to_python(self, value: str) -> int:
         return int(value)
 
     def to_url(self, value: int) -> str:
-        return f"{int(value):02d}"
+        return f"{int(value):0{self.width}d}"
+
+
+class FourDigits(TwoDigits):
+    """A year in a URL: 2009."""
+
+    width = 4
+    regex = "[0-9]{4}"
 
 
 register_converter(FourDigits, "yyyy")

@@ -47,32 +47,30 @@ def find_post(request: HttpRequest, year: int, month: int, day: int, slug: str) 
 
 def article_context(post: Post) -> dict[str, Any]:
     """Everything the article page shows about the post itself (four queries)."""
-    published = Post.objects.published().only("title", "slug", "published_at")
-    newer = older = None
-    if post.is_public:
-        assert post.published_at is not None
-        older = (
-            published.filter(
-                Q(published_at__lt=post.published_at)
-                | Q(published_at=post.published_at, pk__lt=post.pk)
-            )
-            .order_by("-published_at", "-pk")
-            .first()
-        )
-        newer = (
-            published.filter(
-                Q(published_at__gt=post.published_at)
-                | Q(published_at=post.published_at, pk__gt=post.pk)
-            )
-            .order_by("published_at", "pk")
-            .first()
-        )
     return {
         "post": post,
         "tags": list(post.tags.all()),
-        "older": older,
-        "newer": newer,
+        "older": _neighbour(post, newer=False),
+        "newer": _neighbour(post, newer=True),
     }
+
+
+def _neighbour(post: Post, *, newer: bool) -> Post | None:
+    """The next published post in time (ties broken by id), for prev/next links."""
+    if not post.is_public:
+        return None
+    after = "gt" if newer else "lt"
+    order = ["published_at", "pk"] if newer else ["-published_at", "-pk"]
+    return (
+        Post.objects.published()
+        .only("title", "slug", "published_at")
+        .filter(
+            Q(**{f"published_at__{after}": post.published_at})
+            | Q(published_at=post.published_at, **{f"pk__{after}": post.pk})
+        )
+        .order_by(*order)
+        .first()
+    )
 
 
 def tag(request: HttpRequest, slug: str) -> HttpResponse:

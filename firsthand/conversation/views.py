@@ -15,6 +15,7 @@ from django.http import (
     HttpResponseRedirect,
 )
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods
 
 from firsthand.blog.models import Post
@@ -83,12 +84,8 @@ def respond(request: HttpRequest, post_id: int) -> HttpResponseBase:
 
 def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
     """A refused form still gives the person back what they wrote."""
-    context = {
-        "body": request.POST.get("body", ""),
-        "back": request.headers.get("referer", "/"),
-    }
-    if not str(context["back"]).startswith("/") and request.get_host() not in str(
-        context["back"]
-    ):
-        context["back"] = "/"
+    back = request.headers.get("referer", "")
+    if not url_has_allowed_host_and_scheme(back, allowed_hosts={request.get_host()}):
+        back = "/"
+    context = {"body": request.POST.get("body", ""), "back": back}
     return render(request, "conversation/csrf_failure.html", context, status=403)

@@ -303,6 +303,25 @@ def test_csrf_is_enforced_and_the_text_is_handed_back(post: Post) -> None:
     assert not Response.objects.exists()
 
 
+@pytest.mark.parametrize(
+    ("referer", "back"),
+    [
+        ("http://testserver/2026/07/02/post/", "http://testserver/2026/07/02/post/"),
+        ("https://evil.example/?testserver", "/"),
+        ("javascript:alert(1)", "/"),
+    ],
+)
+def test_the_csrf_page_links_back_only_to_this_site(
+    post: Post, referer: str, back: str
+) -> None:
+    strict = Client(enforce_csrf_checks=True)
+    reply = strict.post(respond_url(post), form_data(), HTTP_REFERER=referer)
+    soup = BeautifulSoup(reply.content, "html5lib")
+    link = soup.find("a", string="Go back")
+    assert link is not None
+    assert link["href"] == back
+
+
 def test_csrf_token_from_the_page_lets_the_comment_through(post: Post) -> None:
     strict = Client(enforce_csrf_checks=True)
     page = strict.get(post.get_absolute_url())
