@@ -80,7 +80,12 @@ class Post(models.Model):
         blank=True,
         help_text="Part of the address. Left empty, it is made from the title.",
     )
-    author = models.ForeignKey(Author, on_delete=models.PROTECT, related_name="posts")
+    author = models.ForeignKey(
+        Author,
+        on_delete=models.PROTECT,
+        related_name="posts",
+        help_text="Who signs the post. New here? Add your profile under Authors first.",
+    )
     body = models.TextField(help_text="Markdown. HTML is allowed and sanitised.")
     body_html = models.TextField(editable=False, default="")
     excerpt = models.TextField(
