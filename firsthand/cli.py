@@ -9,6 +9,7 @@ from __future__ import annotations
 import os
 import sys
 
+from django.core.exceptions import ImproperlyConfigured
 from django.core.management import execute_from_command_line, get_commands
 
 USAGE_HINT = """\
@@ -43,7 +44,13 @@ def main(argv: list[str] | None = None) -> None:
     if len(args) > 1 and not args[1].startswith("-"):
         args[1] = command_name(args[1])
     args[0] = "firsthand"
-    execute_from_command_line(args)
+    try:
+        execute_from_command_line(args)
+    except ImproperlyConfigured as error:
+        # A bad setting is the operator's to fix: the message says how; a
+        # traceback would only hide it.
+        sys.stderr.write(f"firsthand: ImproperlyConfigured: {error}\n")
+        raise SystemExit(2) from None
 
 
 if __name__ == "__main__":

@@ -43,10 +43,12 @@ def child_env(data_dir: Path) -> dict[str, str]:
     return clean
 
 
-def firsthand(tmp_path: Path, *args: str) -> subprocess.CompletedProcess[str]:
+def firsthand(
+    tmp_path: Path, *args: str, **variables: str
+) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
         [str(FIRSTHAND), *args],
-        env=child_env(tmp_path / "data"),
+        env={**child_env(tmp_path / "data"), **variables},
         cwd=tmp_path,
         capture_output=True,
         text=True,
@@ -394,3 +396,10 @@ def test_demo_if_empty_leaves_a_site_with_posts_alone(
         .objects.filter(username=demo_content.AUTHOR.username)
         .exists()
     )
+
+
+def test_a_bad_setting_is_one_clear_line_not_a_traceback(tmp_path: Path) -> None:
+    result = firsthand(tmp_path, "check", FIRSTHAND_DEBUG="maybe")
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert "FIRSTHAND_DEBUG='maybe' is not a yes/no value" in result.stderr
