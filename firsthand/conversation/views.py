@@ -74,10 +74,9 @@ def respond(request: HttpRequest, post_id: int) -> HttpResponseBase:
             for message in messages:
                 form.add_error(target, message)
         form.focus_first_error()
-        http_response = render(
+        return render(
             request, "conversation/article.html", _page_context(post, form), status=400
         )
-        return http_response
     # Post/Redirect/Get: a reload shows the comment instead of posting it again.
     return HttpResponseRedirect(response.get_absolute_url())
 
