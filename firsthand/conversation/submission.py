@@ -21,6 +21,16 @@ class Submission:
     user_agent: str = ""
     # Set by sources that replay history (demo, import); live sources leave it None.
     created_at: datetime.datetime | None = None
+    # Where it came from: "form", "pingback", "trackback", "webmention", "import",
+    # "demo". Rules and spam layers that only make sense for one source check it.
+    source: str = "form"
+    # The comment form's guard fields. ``ticket`` is the form's one-time nonce (a
+    # second POST of it is a double submit); ``form_age`` is how many seconds ago
+    # the form was issued, None when its signed timestamp was missing or forged;
+    # ``honeypot`` is the hidden field people never see and bots fill in.
+    ticket: str = ""
+    form_age: float | None = None
+    honeypot: str = ""
 
     def replace(self, **changes: object) -> Submission:
         return dataclasses.replace(self, **changes)  # type: ignore[arg-type]
