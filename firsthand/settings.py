@@ -94,6 +94,17 @@ FIRSTHAND_RESPONSE_MAX_CHARS = env_int(
 )
 FIRSTHAND_SERVE_WORKERS = env_int("FIRSTHAND_SERVE_WORKERS", 2, minimum=1)
 
+# --- Guard rails (docs/configuration.md, docs/spam.md) ----------------------------
+
+FIRSTHAND_FLOOD_INTERVAL = env_int("FIRSTHAND_FLOOD_INTERVAL", 15)
+FIRSTHAND_FLOOD_PER_HOUR = env_int("FIRSTHAND_FLOOD_PER_HOUR", 30)
+FIRSTHAND_HOLD_LINKS = env_int("FIRSTHAND_HOLD_LINKS", 2)
+FIRSTHAND_HOLD_FIRST_COMMENTS = env_bool("FIRSTHAND_HOLD_FIRST_COMMENTS", False)
+FIRSTHAND_SPAM_KEEP_DAYS = env_int("FIRSTHAND_SPAM_KEEP_DAYS", 30, minimum=1)
+# Behind a reverse proxy, the client's address is in X-Forwarded-For; it is
+# believed only when the request comes from one of these addresses.
+FIRSTHAND_TRUSTED_PROXIES = env_list("FIRSTHAND_TRUSTED_PROXIES", [])
+
 # --- Applications ---------------------------------------------------------------
 
 INSTALLED_APPS = [
@@ -134,6 +145,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "firsthand.context_processors.site",
+                "firsthand.conversation.context_processors.moderation_counts",
             ],
         },
     },
@@ -199,15 +211,26 @@ if REDIS_URL and not REDIS_URL.startswith(("redis://", "rediss://", "unix://")):
         f"REDIS_URL={REDIS_URL!r} is not a Redis URL. Write it as "
         "redis://HOST:6379/0, or leave it unset for the in-process cache."
     )
+_REDIS_CACHE = {
+    "BACKEND": "django.core.cache.backends.redis.RedisCache",
+    "LOCATION": REDIS_URL,
+}
 CACHES: dict[str, dict[str, Any]] = {
     "default": (
-        {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
-            "LOCATION": REDIS_URL,
-        }
+        _REDIS_CACHE
         if REDIS_URL
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
-    )
+    ),
+    # Counters every process must share (flood control). Without Redis they live
+    # in a database table, so several `serve` workers still agree.
+    "guard": (
+        {**_REDIS_CACHE, "KEY_PREFIX": "guard"}
+        if REDIS_URL
+        else {
+            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
+            "LOCATION": "firsthand_guard_cache",
+        }
+    ),
 }
 
 # --- Internationalisation -------------------------------------------------------

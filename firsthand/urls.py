@@ -6,7 +6,7 @@ from django.contrib import admin
 from django.urls import include, path, register_converter
 
 from firsthand.blog import views as blog
-from firsthand.conversation import views as conversation
+from firsthand.conversation import moderation_views as moderate, views as conversation
 
 
 class TwoDigits:
@@ -57,8 +57,27 @@ conversation_patterns = (
     "conversation",
 )
 
+# --- Moderation queue -----------------------------------------------------------
+# Staff with the "can change response" permission; every action is a POST that
+# calls one workflow in conversation.moderation (see conversation.moderation_views).
+moderate_patterns = (
+    [
+        path("", moderate.queue, name="queue"),
+        path("bulk/", moderate.bulk, name="bulk"),
+        path("<int:pk>/approve/", moderate.approve, name="approve"),
+        path("<int:pk>/spam/", moderate.spam, name="spam"),
+        path("<int:pk>/trash/", moderate.trash, name="trash"),
+        path("<int:pk>/reply/", moderate.reply, name="reply"),
+        path("<int:pk>/edit/", moderate.edit, name="edit"),
+        path("<int:pk>/merge/", moderate.merge, name="merge"),
+        path("<int:pk>/ban/", moderate.ban, name="ban"),
+    ],
+    "moderate",
+)
+
 urlpatterns = [
     path("admin/", admin.site.urls),
+    path("moderate/", include(moderate_patterns)),
     path("", include(conversation_patterns)),
     path("", include(blog_patterns)),
 ]

@@ -4,6 +4,7 @@ mallory tries to break things."""
 from __future__ import annotations
 
 import datetime
+import uuid
 from collections.abc import Callable
 from itertools import count
 
@@ -19,6 +20,13 @@ from firsthand.conversation.models import Response
 from firsthand.conversation.submission import Submission
 
 _serial = count(1)
+
+# Three comments no duplicate rule mistakes for one another.
+THREE_OPINIONS = (
+    "Publish the prices; people hate guessing.",
+    "Keep them offline, every frame is different.",
+    "A price range with worked examples is the middle way.",
+)
 
 
 @pytest.fixture
@@ -72,13 +80,18 @@ def post(make_post: Callable[..., Post]) -> Post:
 
 
 def submission_for(post: Post, **fields: object) -> Submission:
-    """A valid comment from bob unless ``fields`` say otherwise."""
+    """A valid comment from bob unless ``fields`` say otherwise.
+
+    Each one says something new, so the duplicate rules leave it alone.
+    """
     values: dict[str, object] = {
         "post_id": post.pk,
         "kind": Response.Kind.COMMENT,
         "author_name": "Bob Reader",
         "author_email": "bob@example.org",
-        "body": "I agree with *most* of this.",
+        # Distinct enough that the near-duplicate rule leaves it alone, too.
+        "body": f"I agree with *most* of this: {uuid.uuid4().hex}.",
+        "form_age": 30.0,
     }
     values.update(fields)
     return Submission(**values)  # type: ignore[arg-type]

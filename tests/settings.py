@@ -23,3 +23,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / "test.sqlite3")}
 # WhiteNoise warns when the collected-files folder is missing; tests never collect.
 (DATA_DIR / "static").mkdir(exist_ok=True)
+
+# Flood control is off for the suite, so tests may post many comments quickly from
+# one test client; tests/conversation/test_flood.py turns it on with the defaults.
+FIRSTHAND_FLOOD_INTERVAL = 0
+FIRSTHAND_FLOOD_PER_HOUR = 0

@@ -8,13 +8,45 @@ which keeps the text (nothing a person writes is lost) and the counts right.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 
 from firsthand.conversation import moderation
-from firsthand.conversation.models import Response
+from firsthand.conversation.models import BlockRule, Response, ResponseEdit
+
+
+class ResponseEditInline(admin.TabularInline[ResponseEdit, Response]):
+    model = ResponseEdit
+    extra = 0
+    max_num = 0  # the history is written by moderation.edit_text only
+    can_delete = False
+    fields = ["edited_at", "editor", "note", "old_body", "new_body"]
+    readonly_fields = ["edited_at", "editor", "note", "old_body", "new_body"]
+
+
+@admin.register(BlockRule)
+class BlockRuleAdmin(admin.ModelAdmin[BlockRule]):
+    """The block list: words and domains that hold, addresses that are banned."""
+
+    list_display = ["kind", "value", "action", "note", "created_by", "created_at"]
+    list_filter = ["kind", "action"]
+    search_fields = ["value", "note"]
+    readonly_fields = ["created_by", "created_at"]
+
+    def save_model(
+        self,
+        request: HttpRequest,
+        obj: BlockRule,
+        form: Any,
+        change: bool,
+    ) -> None:
+        obj.value = obj.value.strip().lower()
+        if not change and request.user.is_authenticated:
+            obj.created_by = request.user
+        super().save_model(request, obj, form, change)
 
 
 @admin.register(Response)
@@ -27,6 +59,7 @@ class ResponseAdmin(admin.ModelAdmin[Response]):
         "post",
         "created_at",
         "short_body",
+        "spam_score",
     ]
     list_display_links = ["number", "author_name"]
     list_filter = [
@@ -39,7 +72,10 @@ class ResponseAdmin(admin.ModelAdmin[Response]):
     list_select_related = ["post"]
     date_hierarchy = "created_at"
     actions = ["approve_selected", "spam_selected", "trash_selected"]
+    inlines = [ResponseEditInline]
     readonly_fields = [
+        "explanation",
+        "spam_score",
         "post",
         "number",
         "kind",
@@ -52,6 +88,8 @@ class ResponseAdmin(admin.ModelAdmin[Response]):
         "updated_at",
     ]
     fields = [
+        "explanation",
+        "spam_score",
         "post",
         "number",
         "kind",
@@ -68,6 +106,10 @@ class ResponseAdmin(admin.ModelAdmin[Response]):
         "created_at",
         "updated_at",
     ]
+
+    @admin.display(description="Why it was flagged")
+    def explanation(self, response: Response) -> str:
+        return response.explanation or "—"
 
     @admin.display(description="Text")
     def short_body(self, response: Response) -> str:
@@ -109,7 +151,7 @@ class ResponseAdmin(admin.ModelAdmin[Response]):
             count += 1
         messages.success(request, f"{done} {count} response(s).")
 
-    @admin.action(description="Approve selected responses", permissions=["moderate"])
+    @admin.action(description="Approve selected (not spam)", permissions=["moderate"])
     def approve_selected(
         self, request: HttpRequest, queryset: QuerySet[Response]
     ) -> None:

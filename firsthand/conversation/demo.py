@@ -81,6 +81,7 @@ def _responses(post: Post) -> int:
                 body=item.body,
                 source_url=item.source_url,
                 source_title=item.source_title,
+                source="demo",
                 created_at=post.published_at
                 + datetime.timedelta(minutes=item.minutes_after),
             )

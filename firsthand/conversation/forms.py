@@ -52,6 +52,21 @@ class ResponseForm(forms.Form):
         strip=False,
         widget=forms.Textarea(attrs={"rows": 8}),
     )
+    # Guard fields, rendered by hand in the template (see _form.html).
+    ticket = forms.CharField(required=False, widget=forms.HiddenInput)
+    # A honeypot: hidden from people (CSS, aria-hidden, no tab stop), filled by bots.
+    website = forms.CharField(required=False)
+
+    visible_names = (
+        "author_name",
+        "author_email",
+        "author_url",
+        "author_title",
+        "body",
+    )
+
+    def visible_fields_in_order(self) -> list[forms.BoundField]:
+        return [self[name] for name in self.visible_names]
 
     def focus_first_error(self) -> None:
         """Put the cursor in the first field to fix (no script needed)."""

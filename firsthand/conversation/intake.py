@@ -1,63 +1,170 @@
 """The one pipeline every response passes, whatever its source.
 
-validate -> store, number and count, in one transaction. The guard rails
-(duplicates, floods, spam) join this pipeline in later steps.
+validate -> double submit -> duplicate -> flood -> spam layers -> store, number and
+count (in one transaction). Every source (the form, pingbacks, Webmentions,
+reblogs, imports) hands in a ``Submission``; what differs by source is decided in
+``rules`` from ``submission.source``.
 """
 
 from __future__ import annotations
 
 from django.conf import settings
-from django.db import transaction
+from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.utils import timezone
 
-from firsthand.conversation import rules
+from firsthand.conversation import flood, guard, rules, spam
 from firsthand.conversation.models import Response
+from firsthand.conversation.spam.verdict import Judgement, Outcome
 from firsthand.conversation.submission import Submission
 from firsthand.conversation.threadstate import lock_post, set_status
 from firsthand.rendering import render_response
 
 
 class Rejected(Exception):
-    """The submission was refused; ``errors`` says why, field by field."""
+    """The submission was refused; ``errors`` says why, field by field.
 
-    def __init__(self, errors: rules.Errors) -> None:
+    ``existing`` is the earlier response a duplicate repeats, for a link to it.
+    """
+
+    def __init__(self, errors: rules.Errors, existing: Response | None = None) -> None:
         super().__init__("; ".join(m for ms in errors.values() for m in ms))
         self.errors = errors
+        self.existing = existing
+
+
+class AlreadyReceived(Exception):
+    """This exact form was posted before (a double submit): here is what it made."""
+
+    def __init__(self, response: Response) -> None:
+        super().__init__(f"already received as response {response.pk}")
+        self.response = response
 
 
 def receive(submission: Submission) -> Response:
-    """Check, store, number and count one response. Raises ``Rejected``."""
+    """Check, judge, store, number and count one response.
+
+    Raises ``Rejected`` (with every reason) or ``AlreadyReceived``.
+    """
     submission = rules.normalized(submission)
     errors = rules.validation_errors(
         submission, max_chars=settings.FIRSTHAND_RESPONSE_MAX_CHARS
     )
     if errors:
         raise Rejected(errors)
+    if submission.ticket:
+        _raise_if_received(submission.ticket)
+
+    now = timezone.now()
+    trusted = submission.source in rules.TRUSTED_SOURCES
+    # History replays keep what they carry, double posts included: nothing is lost.
+    history = [] if trusted else _author_history(submission)
+    duplicate = rules.find_duplicate(submission.body, history)
+    near = None
+    judgement: Judgement | None = None
+    if duplicate is not None and duplicate.status != Response.Status.SPAM:
+        existing = Response.objects.select_related("post").get(pk=duplicate.pk)
+        raise Rejected(
+            {"__all__": ["You already said that — here it is:"]}, existing=existing
+        )
+    if duplicate is None:
+        near = rules.find_near_duplicate(submission.body, history, now)
+
+    if not trusted:
+        wait = flood.seconds_to_wait(submission.ip_address, submission.author_email)
+        if wait:
+            raise Rejected({"__all__": [rules.wait_message(wait)]})
+        judgement = spam.judge(submission, guard.context_for(submission))
+    status: str
+    if duplicate is not None:  # the same text as an earlier spam: spam again
+        status, reasons = Response.Status.SPAM, [_repeat_of_spam(duplicate)]
+    else:
+        outcome = judgement.outcome if judgement else Outcome.PUBLISH
+        status = rules.initial_status(outcome, near_duplicate=near is not None)
+        reasons = [v.as_dict() for v in judgement.verdicts] if judgement else []
+        if near is not None:
+            reasons.append(_near_duplicate_of(near))
+
     # Render outside the transaction: the write lock is held as briefly as possible.
     body_html = (
         render_response(submission.body) if submission.kind == rules.COMMENT else ""
     )
-    with transaction.atomic():
-        post = lock_post(submission.post_id)
-        live = submission.created_at is None
-        if live and not (post.is_public and post.comments_open):
-            raise Rejected(
-                {"__all__": ["This post is not open for comments any more."]}
+    try:
+        with transaction.atomic():
+            post = lock_post(submission.post_id)
+            if not trusted and not (post.is_public and post.comments_open):
+                raise Rejected(
+                    {"__all__": ["This post is not open for comments any more."]}
+                )
+            response = Response(
+                post=post,
+                kind=submission.kind,
+                author_name=submission.author_name,
+                author_email=submission.author_email,
+                author_url=submission.author_url,
+                author_title=submission.author_title,
+                body=submission.body,
+                body_html=body_html,
+                source_url=submission.source_url,
+                source_title=submission.source_title,
+                ip_address=submission.ip_address,
+                user_agent=submission.user_agent,
+                source=submission.source,
+                ticket=submission.ticket,
+                spam_score=judgement.score if judgement else None,
+                reasons=reasons,
+                duplicate_of_id=near.pk if near else None,
+                created_at=submission.created_at or now,
+                status_changed_at=now,
             )
-        response = Response(
-            post=post,
-            kind=submission.kind,
-            author_name=submission.author_name,
-            author_email=submission.author_email,
-            author_url=submission.author_url,
-            author_title=submission.author_title,
-            body=submission.body,
-            body_html=body_html,
-            source_url=submission.source_url,
-            source_title=submission.source_title,
-            ip_address=submission.ip_address,
-            user_agent=submission.user_agent,
-            created_at=submission.created_at or timezone.now(),
-        )
-        set_status(post, response, Response.Status.VISIBLE)
+            set_status(post, response, status)
+    except IntegrityError:
+        # Two copies of one form raced past the first check; the other one won.
+        if submission.ticket:
+            _raise_if_received(submission.ticket)
+        raise
     return response
+
+
+def _raise_if_received(ticket: str) -> None:
+    first = Response.objects.select_related("post").filter(ticket=ticket).first()
+    if first is not None:
+        raise AlreadyReceived(first)
+
+
+def _author_history(submission: Submission) -> list[rules.Earlier]:
+    """The same author's earlier responses on this post (by email or by IP)."""
+    same_author = Q()
+    if submission.author_email:
+        same_author |= Q(author_email__iexact=submission.author_email)
+    if submission.ip_address:
+        same_author |= Q(ip_address=submission.ip_address)
+    if not same_author:
+        return []
+    rows = (
+        Response.objects.filter(same_author, post_id=submission.post_id)
+        .exclude(status=Response.Status.REMOVED)
+        .order_by("-created_at")
+        .values_list("pk", "body", "created_at", "status")[:200]
+    )
+    return [rules.Earlier(*row) for row in rows]
+
+
+def _near_duplicate_of(earlier: rules.Earlier) -> dict[str, object]:
+    return {
+        "layer": "duplicates",
+        "score": 0.0,
+        "reasons": [f"very like this author's response {earlier.pk} of minutes ago"],
+        "certain": False,
+        "hold": True,
+    }
+
+
+def _repeat_of_spam(earlier: rules.Earlier) -> dict[str, object]:
+    return {
+        "layer": "duplicates",
+        "score": 1.0,
+        "reasons": [f"repeats response {earlier.pk}, which was spam"],
+        "certain": True,
+        "hold": False,
+    }

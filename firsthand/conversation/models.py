@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.utils import timezone
 
 from firsthand.blog.models import Post
@@ -15,6 +17,14 @@ class ResponseQuerySet(models.QuerySet["Response"]):
 
     def awaiting_moderation(self) -> ResponseQuerySet:
         return self.filter(status=Response.Status.PENDING)
+
+    def for_review(self) -> ResponseQuerySet:
+        """The moderation queue: held and spam, newest first."""
+        return (
+            self.filter(status__in=[Response.Status.PENDING, Response.Status.SPAM])
+            .select_related("post", "duplicate_of")
+            .order_by("-created_at", "-pk")
+        )
 
     def thread_of(self, post: Post) -> ResponseQuerySet:
         """The visible thread of one post, in order: the one query the page runs."""
@@ -54,7 +64,26 @@ class Response(models.Model):
     source_title = models.CharField(max_length=300, blank=True)
     ip_address = models.GenericIPAddressField(null=True, blank=True)
     user_agent = models.CharField(max_length=500, blank=True)
+    source = models.CharField(max_length=20, default="form")
+    # The form's one-time nonce: a second POST of the same form finds this row.
+    ticket = models.CharField(max_length=64, blank=True, default="")
+    # What the spam layers said: combined score and every layer's verdict.
+    spam_score = models.FloatField(null=True, blank=True)
+    reasons = models.JSONField(default=list, blank=True)
+    # A near-duplicate is held beside the earlier response it resembles.
+    duplicate_of = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="near_duplicates",
+    )
+    # The label the classifier learned from this response ("spam"/"ham"), so a
+    # moderator who changes their mind makes it unlearn before relearning.
+    learned_as = models.CharField(max_length=4, blank=True, default="")
     created_at = models.DateTimeField(default=timezone.now, db_index=True)
+    status_changed_at = models.DateTimeField(default=timezone.now)
+    edited_at = models.DateTimeField(null=True, blank=True)
     updated_at = models.DateTimeField(auto_now=True)
 
     objects = ResponseQuerySet.as_manager()
@@ -64,23 +93,114 @@ class Response(models.Model):
         constraints = [
             models.UniqueConstraint(
                 fields=["post", "number"], name="response_number_unique_per_post"
-            )
+            ),
+            models.UniqueConstraint(
+                fields=["ticket"], condition=~Q(ticket=""), name="response_ticket_once"
+            ),
         ]
-        indexes = [models.Index(fields=["post", "status", "number"])]
+        indexes = [
+            models.Index(fields=["post", "status", "number"]),
+            models.Index(fields=["post", "author_email"]),
+            models.Index(fields=["post", "ip_address"]),
+            models.Index(fields=["status", "-created_at"]),
+        ]
 
     def __str__(self) -> str:
         label = f"#{self.number}" if self.number else "unnumbered"
         return f"{label} by {self.author_name} on {self.post_id}"
 
     def get_absolute_url(self) -> str:
-        if self.number is None:
-            return f"{self.post.get_absolute_url()}#respond"
         return f"{self.post.get_absolute_url()}#{self.anchor}"
 
     @property
     def anchor(self) -> str:
+        if self.number is None:
+            return f"pending-{self.pk}"
         return f"comment-{self.number}"
+
+    @property
+    def explanation(self) -> str:
+        """The spam layers' reasons in words, for moderators."""
+        return "; ".join(
+            reason for verdict in self.reasons for reason in verdict.get("reasons", [])
+        )
 
     @property
     def is_link(self) -> bool:
         return self.kind in self.LINK_KINDS
+
+
+class ResponseEdit(models.Model):
+    """A moderator changed a response's text: who, when, and what it said before."""
+
+    response = models.ForeignKey(
+        Response, on_delete=models.CASCADE, related_name="edits"
+    )
+    editor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True
+    )
+    edited_at = models.DateTimeField(default=timezone.now)
+    old_body = models.TextField()
+    new_body = models.TextField()
+    note = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["-edited_at"]
+
+    def __str__(self) -> str:
+        return f"edit of {self.response_id} at {self.edited_at:%Y-%m-%d %H:%M}"
+
+
+class BlockRule(models.Model):
+    """A word, domain, email or IP address that holds or bans what mentions it."""
+
+    class Kind(models.TextChoices):
+        WORD = "word", "Word"
+        DOMAIN = "domain", "Domain"
+        EMAIL = "email", "Email address"
+        IP = "ip", "IP address"
+
+    class Action(models.TextChoices):
+        HOLD = "hold", "Hold for moderation"
+        SPAM = "spam", "Mark as spam (ban)"
+
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    value = models.CharField(max_length=254)
+    action = models.CharField(
+        max_length=10, choices=Action.choices, default=Action.HOLD
+    )
+    note = models.CharField(max_length=200, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["kind", "value"]
+        constraints = [
+            models.UniqueConstraint(fields=["kind", "value"], name="block_rule_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_action_display()}: {self.get_kind_display()} {self.value}"
+
+
+class SpamToken(models.Model):
+    """How often the classifier saw a feature in spam and in legitimate responses."""
+
+    token = models.CharField(max_length=200, primary_key=True)
+    spam = models.PositiveIntegerField(default=0)
+    ham = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.token}: {self.spam} spam, {self.ham} ham"
+
+
+class SpamTotals(models.Model):
+    """How many spam and legitimate documents the classifier learned (one row)."""
+
+    spam_docs = models.PositiveIntegerField(default=0)
+    ham_docs = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.spam_docs} spam, {self.ham_docs} ham documents"

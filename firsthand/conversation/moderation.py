@@ -1,31 +1,51 @@
-"""Moderators' write workflows: one verb each, each atomic."""
+"""Moderators' write workflows: one verb each, each atomic.
+
+Every "spam" / "not spam" decision also teaches the classifier (``learning``); the
+count and numbering rules are kept by ``threadstate.set_status``.
+"""
 
 from __future__ import annotations
 
+import datetime
+
+from django.conf import settings
+from django.contrib.auth.models import User
 from django.db import transaction
+from django.utils import timezone
 
-from firsthand.conversation.models import Response
+from firsthand.blog.models import Author
+from firsthand.conversation import intake, learning
+from firsthand.conversation.models import BlockRule, Response, ResponseEdit
+from firsthand.conversation.submission import Submission
 from firsthand.conversation.threadstate import lock_post, set_status
+from firsthand.rendering import clean_text, render_response
 
 
-def _move(response: Response, status: str) -> Response:
+def _move(response: Response, status: str, *, learn: str = "") -> Response:
     with transaction.atomic():
         post = lock_post(response.post_id)
         # Re-read under the lock: another moderator may have acted meanwhile.
         current = Response.objects.get(pk=response.pk)
         if current.status != status:
+            current.status_changed_at = timezone.now()
             set_status(post, current, status)
+        if learn:
+            learning.learn_from(current, label=learn)
     return current
 
 
 def approve(response: Response) -> Response:
-    """Show the response to readers (numbering it if it never was visible)."""
-    return _move(response, Response.Status.VISIBLE)
+    """Show the response to readers (numbering it if it never was visible).
+
+    Approving what the filter held or called spam teaches it "not spam".
+    """
+    was_flagged = response.status in {Response.Status.PENDING, Response.Status.SPAM}
+    return _move(response, Response.Status.VISIBLE, learn="ham" if was_flagged else "")
 
 
 def mark_spam(response: Response) -> Response:
-    """Hide it as spam; it keeps its number if it had one."""
-    return _move(response, Response.Status.SPAM)
+    """Hide it as spam (kept for review, then purged); the classifier learns it."""
+    return _move(response, Response.Status.SPAM, learn="spam")
 
 
 def remove(response: Response) -> Response:
@@ -36,3 +56,93 @@ def remove(response: Response) -> Response:
 def hold(response: Response) -> Response:
     """Take it back into the moderation queue."""
     return _move(response, Response.Status.PENDING)
+
+
+@transaction.atomic
+def edit_text(response: Response, body: str, *, editor: User) -> Response:
+    """Change a response's text; the old text, who and when are recorded."""
+    current = Response.objects.select_for_update().get(pk=response.pk)
+    body = clean_text(body).strip("\n")
+    if not body.strip():
+        raise ValueError("The text cannot be empty: move the response to the trash.")
+    if body == current.body:
+        return current
+    ResponseEdit.objects.create(
+        response=current, editor=editor, old_body=current.body, new_body=body
+    )
+    current.body = body
+    if current.kind == Response.Kind.COMMENT:
+        current.body_html = render_response(body)
+    current.edited_at = timezone.now()
+    current.save(update_fields=["body", "body_html", "edited_at", "updated_at"])
+    return current
+
+
+def merge(newer: Response, *, editor: User) -> Response:
+    """One response from a near-duplicate pair: the earlier keeps its place and
+    number and takes the newer text; the newer goes to the trash."""
+    earlier = newer.duplicate_of
+    if earlier is None:
+        raise ValueError("This response is not a near-duplicate of another one.")
+    with transaction.atomic():
+        merged = edit_text(earlier, newer.body, editor=editor)
+        ResponseEdit.objects.filter(response=merged).update(note="merged")
+        remove(newer)
+    return merged
+
+
+@transaction.atomic
+def ban(kind: str, value: str, *, moderator: User, note: str = "") -> BlockRule:
+    """From now on, responses from this email, IP or domain are spam."""
+    value = value.strip().lower()
+    if kind not in BlockRule.Kind.values or not value:
+        raise ValueError(f"Cannot ban {kind!r} {value!r}.")
+    rule, created = BlockRule.objects.get_or_create(
+        kind=kind,
+        value=value,
+        defaults={
+            "action": BlockRule.Action.SPAM,
+            "created_by": moderator,
+            "note": note,
+        },
+    )
+    if not created and rule.action != BlockRule.Action.SPAM:
+        rule.action = BlockRule.Action.SPAM
+        rule.save(update_fields=["action"])
+    return rule
+
+
+def purge_spam(*, now: datetime.datetime | None = None) -> int:
+    """Delete spam older than FIRSTHAND_SPAM_KEEP_DAYS; returns how many."""
+    keep = datetime.timedelta(days=settings.FIRSTHAND_SPAM_KEEP_DAYS)
+    cutoff = (now or timezone.now()) - keep
+    old = Response.objects.filter(
+        status=Response.Status.SPAM, status_changed_at__lt=cutoff
+    )
+    count = old.count()
+    old.delete()
+    return count
+
+
+def reply(response: Response, body: str, *, moderator: User) -> Response:
+    """Approve the response if needed, and answer it on the post as the moderator.
+
+    The answer goes through intake like any response (as a trusted source, so no
+    flood or spam checks) and names the response it answers.
+    """
+    if response.status != Response.Status.VISIBLE:
+        response = approve(response)
+    author = Author.objects.filter(user=moderator).first()
+    name = author.display_name if author else (moderator.get_full_name() or "")
+    opening = f"[#{response.number}](#{response.anchor}) {response.author_name} —"
+    return intake.receive(
+        Submission(
+            post_id=response.post_id,
+            kind=Response.Kind.COMMENT,
+            author_name=name or moderator.get_username(),
+            author_email=moderator.email,
+            author_url=author.website if author else "",
+            body=f"{opening} {body.strip()}",
+            source="moderator",
+        )
+    )

@@ -2,6 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
+import datetime
+import difflib
+import math
+from collections.abc import Iterable
+
 from django.core.exceptions import ValidationError
 from django.core.validators import URLValidator, validate_email
 
@@ -66,7 +72,9 @@ def validation_errors(submission: Submission, *, max_chars: int) -> Errors:
             f"Please shorten your name to {NAME_MAX} characters or fewer.",
         )
 
-    if submission.kind == COMMENT:
+    # A person at the form must leave an address; history replays and the site's
+    # own moderators may not have one.
+    if submission.kind == COMMENT and submission.source == "form":
         email = submission.author_email
         if not email:
             add(
@@ -79,6 +87,8 @@ def validation_errors(submission: Submission, *, max_chars: int) -> Errors:
                 f"“{email[:80]}” does not look like an email address. "
                 "Please check it (name@example.com).",
             )
+    elif submission.author_email and not _is_valid_email(submission.author_email):
+        add("author_email", "That does not look like an email address.")
 
     if submission.author_url and not _is_valid_url(submission.author_url):
         add(
@@ -137,3 +147,108 @@ def count_delta(old_status: str | None, new_status: str) -> int:
 def needs_number(current: int | None, new_status: str) -> bool:
     """A response is numbered when it first becomes visible, and keeps that number."""
     return current is None and new_status == VISIBLE
+
+
+# --- Duplicates --------------------------------------------------------------------
+
+# Characters that make two texts look different without anyone seeing it.
+_INVISIBLE = dict.fromkeys(map(ord, "\ufeff\u200b\u200c\u200d\u2060\u00ad"))
+NEAR_DUPLICATE_WINDOW = datetime.timedelta(minutes=10)
+NEAR_DUPLICATE_RATIO = 0.85
+
+
+@dataclasses.dataclass(frozen=True)
+class Earlier:
+    """What the duplicate rules need to know of an author's earlier response."""
+
+    pk: int
+    body: str
+    created_at: datetime.datetime
+    status: str
+
+
+def comparable(text: str) -> str:
+    """Text as a person reads it: case, spacing and invisible characters ignored."""
+    return " ".join(text.translate(_INVISIBLE).casefold().split())
+
+
+def same_text(a: str, b: str) -> bool:
+    return comparable(a) == comparable(b)
+
+
+def similarity(a: str, b: str) -> float:
+    """0..1, how much of the two texts is the same (difflib's ratio).
+
+    Cheap bounds first: texts of very different lengths cannot be near-duplicates,
+    and difflib is quadratic in the worst case on long texts.
+    """
+    a, b = comparable(a), comparable(b)
+    if not a or not b:
+        return 0.0
+    shorter, longer = sorted((len(a), len(b)))
+    if shorter / longer < NEAR_DUPLICATE_RATIO:
+        return 0.0
+    matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)
+    if matcher.real_quick_ratio() < NEAR_DUPLICATE_RATIO:
+        return 0.0
+    if matcher.quick_ratio() < NEAR_DUPLICATE_RATIO:
+        return 0.0
+    return matcher.ratio()
+
+
+def find_duplicate(body: str, earlier: Iterable[Earlier]) -> Earlier | None:
+    """The author's earlier response with the same text, however long ago."""
+    return next((e for e in earlier if same_text(body, e.body)), None)
+
+
+def find_near_duplicate(
+    body: str, earlier: Iterable[Earlier], now: datetime.datetime
+) -> Earlier | None:
+    """A very similar text by the same author within ten minutes (a fixed typo)."""
+    for e in earlier:
+        if now - e.created_at > NEAR_DUPLICATE_WINDOW:
+            continue
+        if similarity(body, e.body) >= NEAR_DUPLICATE_RATIO:
+            return e
+    return None
+
+
+# --- Flood control -------------------------------------------------------------------
+
+# Sources that replay history or are typed by the owner are never rate-limited.
+TRUSTED_SOURCES = frozenset({"import", "demo", "moderator"})
+
+
+def interval_wait(last_at: float | None, now: float, interval: int) -> int:
+    """Seconds until the next response is allowed after one at ``last_at``."""
+    if last_at is None or interval <= 0:
+        return 0
+    return max(0, math.ceil(last_at + interval - now))
+
+
+def hourly_wait(count: int, ceiling: int, now: float) -> int:
+    """Seconds until the hour's window resets, once ``count`` is over ``ceiling``."""
+    if ceiling <= 0 or count <= ceiling:
+        return 0
+    return max(1, math.ceil(3600 - now % 3600))
+
+
+def wait_message(seconds: int) -> str:
+    if seconds < 90:
+        when = f"{seconds} second{'s' if seconds != 1 else ''}"
+    else:
+        minutes = math.ceil(seconds / 60)
+        when = f"{minutes} minutes"
+    return (
+        "You are posting faster than this site allows. "
+        f"You can post again in {when}; your text is kept below."
+    )
+
+
+def initial_status(outcome: str, *, near_duplicate: bool) -> str:
+    """Where a new response starts, from the spam judgement and the rules."""
+    if outcome == "spam":
+        return "spam"
+    if outcome == "hold" or near_duplicate:
+        return "pending"
+    return VISIBLE

@@ -27,6 +27,8 @@ DEMO_RESPONSES = 18  # 17 comments and 1 pingback, numbered #1..#18
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 900}
 
+HUMAN_PAUSE_MS = 3_500
+
 
 def article_url(base_url: str) -> str:
     return f"{base_url}/2026/07/02/{ARTICLE_SLUG}/"
@@ -96,6 +98,9 @@ def test_bob_posts_a_markdown_comment_and_lands_on_it(
         "Publish the worked examples, **with the totals**.\n\n"
         "I would have come in years ago."
     )
+    # A person takes a few seconds to write; a form sent within the spam layers'
+    # minimum (3 s) looks like a bot's.
+    page.wait_for_timeout(HUMAN_PAUSE_MS)
     with page.expect_response(lambda r: r.request.method == "POST") as posted:
         form.get_by_role("button", name="Post comment").click()
     assert posted.value.status in {302, 303}
@@ -148,6 +153,7 @@ def test_a_comment_without_email_comes_back_with_every_word_intact(
     form = page.locator("form#respond")
     form.get_by_label("Name").fill(name)
     form.get_by_label("Comment").fill(body)
+    page.wait_for_timeout(HUMAN_PAUSE_MS)
     with page.expect_navigation() as navigation:
         form.get_by_role("button", name="Post comment").click()
     answer = navigation.value

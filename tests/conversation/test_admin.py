@@ -11,6 +11,7 @@ from django.urls import reverse
 
 from firsthand.blog.models import Post
 from firsthand.conversation.models import Response
+from tests.conftest import THREE_OPINIONS
 
 pytestmark = pytest.mark.django_db
 
@@ -28,7 +29,7 @@ def act(client: Client, action: str, *responses: Response) -> None:
 def test_bulk_actions_move_responses_and_keep_the_count(
     ada_client: Client, post: Post, comment_on: Callable[..., Response]
 ) -> None:
-    one, two, three = (comment_on(post, body=f"text {n}") for n in range(3))
+    one, two, three = (comment_on(post, body=text) for text in THREE_OPINIONS)
     act(ada_client, "spam_selected", one, two)
     post.refresh_from_db()
     assert post.response_count == 1

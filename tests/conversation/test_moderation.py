@@ -9,6 +9,7 @@ import pytest
 from firsthand.blog.models import Post
 from firsthand.conversation import moderation
 from firsthand.conversation.models import Response
+from tests.conftest import THREE_OPINIONS
 
 pytestmark = pytest.mark.django_db
 
@@ -22,7 +23,7 @@ def assert_count_is_exact(post: Post) -> None:
 def test_count_stays_right_through_add_approve_spam_remove(
     post: Post, comment_on: Callable[..., Response]
 ) -> None:
-    first, second, third = (comment_on(post, body=f"text {n}") for n in range(3))
+    first, second, third = (comment_on(post, body=text) for text in THREE_OPINIONS)
     assert_count_is_exact(post)
     assert post.response_count == 3
 
