@@ -135,7 +135,7 @@ class ResponseAdmin(admin.ModelAdmin[Response]):
         self, request: HttpRequest, obj: Response | None = None
     ) -> bool:
         return request.user.has_perm("firsthand_conversation.view_response") or (
-            request.user.has_perm("firsthand_conversation.change_response")
+            request.user.has_perm(moderation.PERMISSION)
         )
 
     def _apply(
@@ -168,4 +168,4 @@ class ResponseAdmin(admin.ModelAdmin[Response]):
         self._apply(request, queryset, moderation.remove, "Moved to trash")
 
     def has_moderate_permission(self, request: HttpRequest) -> bool:
-        return request.user.has_perm("firsthand_conversation.change_response")
+        return request.user.has_perm(moderation.PERMISSION)

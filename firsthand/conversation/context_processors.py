@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from functools import cached_property
 
-from django.db.models import Count, Q
 from django.http import HttpRequest
 
 from firsthand.conversation.models import Response
@@ -21,13 +20,7 @@ class ReviewCounts:
 
     @cached_property
     def _counts(self) -> dict[str, int]:
-        flagged = Response.objects.filter(
-            status__in=[Response.Status.PENDING, Response.Status.SPAM]
-        )
-        return flagged.aggregate(
-            held=Count("pk", filter=Q(status=Response.Status.PENDING)),
-            spam=Count("pk", filter=Q(status=Response.Status.SPAM)),
-        )
+        return Response.objects.review_counts()
 
     @property
     def held(self) -> int:

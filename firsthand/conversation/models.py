@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import Count, Q
 from django.utils import timezone
 
 from firsthand.blog.models import Post
@@ -17,6 +17,15 @@ class ResponseQuerySet(models.QuerySet["Response"]):
 
     def awaiting_moderation(self) -> ResponseQuerySet:
         return self.filter(status=Response.Status.PENDING)
+
+    def review_counts(self) -> dict[str, int]:
+        """How many responses are held and how many are spam (one query)."""
+        return self.filter(
+            status__in=[Response.Status.PENDING, Response.Status.SPAM]
+        ).aggregate(
+            held=Count("pk", filter=Q(status=Response.Status.PENDING)),
+            spam=Count("pk", filter=Q(status=Response.Status.SPAM)),
+        )
 
     def for_review(self) -> ResponseQuerySet:
         """The moderation queue: held and spam, newest first."""

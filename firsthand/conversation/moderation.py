@@ -20,6 +20,9 @@ from firsthand.conversation.submission import Submission
 from firsthand.conversation.threadstate import lock_post, set_status
 from firsthand.rendering import clean_text, render_response
 
+# Who may moderate: Django's "can change response" permission (superusers have it).
+PERMISSION = "firsthand_conversation.change_response"
+
 
 def _move(response: Response, status: str, *, learn: str = "") -> Response:
     with transaction.atomic():
@@ -130,19 +133,20 @@ def reply(response: Response, body: str, *, moderator: User) -> Response:
     The answer goes through intake like any response (as a trusted source, so no
     flood or spam checks) and names the response it answers.
     """
-    if response.status != Response.Status.VISIBLE:
-        response = approve(response)
-    author = Author.objects.filter(user=moderator).first()
-    name = author.display_name if author else (moderator.get_full_name() or "")
-    opening = f"[#{response.number}](#{response.anchor}) {response.author_name} —"
-    return intake.receive(
-        Submission(
-            post_id=response.post_id,
-            kind=Response.Kind.COMMENT,
-            author_name=name or moderator.get_username(),
-            author_email=moderator.email,
-            author_url=author.website if author else "",
-            body=f"{opening} {body.strip()}",
-            source="moderator",
+    with transaction.atomic():  # a refused answer leaves the response as it was
+        if response.status != Response.Status.VISIBLE:
+            response = approve(response)
+        author = Author.objects.filter(user=moderator).first()
+        name = author.display_name if author else (moderator.get_full_name() or "")
+        opening = f"[#{response.number}](#{response.anchor}) {response.author_name} —"
+        return intake.receive(
+            Submission(
+                post_id=response.post_id,
+                kind=Response.Kind.COMMENT,
+                author_name=name or moderator.get_username(),
+                author_email=moderator.email,
+                author_url=author.website if author else "",
+                body=f"{opening} {body.strip()}",
+                source="moderator",
+            )
         )
-    )

@@ -35,7 +35,7 @@ from django.views.decorators.http import require_POST, require_safe
 from firsthand.conversation import intake, moderation
 from firsthand.conversation.models import Response, ResponseEdit
 
-MODERATE = "firsthand_conversation.change_response"
+MODERATE = moderation.PERMISSION
 PER_PAGE = 50
 
 # The queue's filter tabs: which statuses each one shows.

@@ -99,13 +99,17 @@ _MONEY = re.compile(
     r"prizes?|dollars?|bitcoin|income|profit|discount|cheap|donate|donation|"
     r"fundraiser|surveys?|vote|voting|petition)\b|\$\d"
 )
-_GOAL = re.compile(r"\b\d[\d,.]*k?\s*(?:subs|subscribers|followers|likes|fans)\b")
+_GOAL = re.compile(
+    r"\b\d[\d,.]{0,20}+k?\s*+(?:subs|subscribers|followers|likes|fans)\b"
+)
 _PLEASE = re.compile(r"(?:please|pls|plz|plez|pleas|plss|plzz|pleasee|pleez)")
 _MENTION = re.compile(r"(?:^|\s)@\w")
 _HASHTAG = re.compile(r"(?:^|\s)#\w")
 # Links that pay their poster per click or sign-up, and shorteners hiding where
 # a link goes.
-_REFERRAL = re.compile(r"[?&](?:ref|r|aff|affiliate|referral|invite|promo)\w*=", re.I)
+_REFERRAL = re.compile(
+    r"[?&](?:ref|r|aff|affiliate|referral|invite|promo)\w{0,20}+=", re.I
+)
 _SHORTENERS = frozenset(
     {
         "bit.ly", "goo.gl", "tinyurl.com", "ow.ly", "t.co", "adf.ly", "is.gd",
