@@ -45,25 +45,33 @@ class DatabaseCounts:
 
 @transaction.atomic
 def add_counts(features: Iterable[str], *, spam: bool, times: int = 1) -> None:
-    """Count one document's features (``times=-1`` takes a document back)."""
-    tokens = _keys(features)
+    """Count one document's features (``times=-1`` takes a document back).
+
+    Each distinct feature's row goes up by one, the reserved ``FEATURE_TOTAL`` row
+    by the number of distinct features, the document total by one: what
+    ``MemoryCounts.learn`` does in memory (``learner.deltas``).
+    """
+    changes = learner.deltas(_keys(features))
+    total = changes.pop(learner.FEATURE_TOTAL)
+    tokens = list(changes)
     field = "spam" if spam else "ham"
     docs = "spam_docs" if spam else "ham_docs"
     SpamTotals.objects.get_or_create(pk=1)
-    if times > 0:
-        SpamToken.objects.bulk_create(
-            [SpamToken(token=t) for t in tokens], ignore_conflicts=True
-        )
-        SpamToken.objects.filter(token__in=tokens).update(**{field: F(field) + times})
-        SpamTotals.objects.filter(pk=1).update(**{docs: F(docs) + times})
-    else:
-        # Never below zero, even if the counts were rebuilt meanwhile.
-        SpamToken.objects.filter(token__in=tokens, **{f"{field}__gte": -times}).update(
-            **{field: F(field) + times}
-        )
-        SpamTotals.objects.filter(pk=1, **{f"{docs}__gte": -times}).update(
-            **{docs: F(docs) + times}
-        )
+    SpamToken.objects.bulk_create(
+        [SpamToken(token=t) for t in [*tokens, learner.FEATURE_TOTAL]],
+        ignore_conflicts=True,
+    )
+    # Never below zero, even if the counts were rebuilt meanwhile.
+    floor = {f"{field}__gte": -times} if times < 0 else {}
+    SpamToken.objects.filter(token__in=tokens, **floor).update(
+        **{field: F(field) + times}
+    )
+    floor = {f"{field}__gte": -times * total} if times < 0 else {}
+    SpamToken.objects.filter(token=learner.FEATURE_TOTAL, **floor).update(
+        **{field: F(field) + times * total}
+    )
+    floor = {f"{docs}__gte": -times} if times < 0 else {}
+    SpamTotals.objects.filter(pk=1, **floor).update(**{docs: F(docs) + times})
 
 
 def submission_of(response: Response) -> Submission:

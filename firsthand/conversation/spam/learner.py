@@ -102,7 +102,9 @@ _MONEY = re.compile(
 _GOAL = re.compile(
     r"\b\d[\d,.]{0,20}+k?\s*+(?:subs|subscribers|followers|likes|fans)\b"
 )
-_PLEASE = re.compile(r"(?:please|pls|plz|plez|pleas|plss|plzz|pleasee|pleez)")
+# "please", "pleease", "pleas", "pls", "plz", "plzz", "pleez", … (stretched
+# letters are already squeezed to two by text.words).
+_PLEASE = re.compile(r"ple{1,2}a{1,2}s{1,2}e{0,2}|pl[sz]{1,2}|ple{1,2}[sz]{1,2}")
 _MENTION = re.compile(r"(?:^|\s)@\w")
 _HASHTAG = re.compile(r"(?:^|\s)#\w")
 # Links that pay their poster per click or sign-up, and shorteners hiding where

@@ -16,6 +16,7 @@ from __future__ import annotations
 import csv
 import gzip
 import html
+import io
 import os
 import re
 from collections.abc import Iterable, Sequence
@@ -76,34 +77,39 @@ def read_labelled_csv(path: Path | str) -> list[tuple[str, str, bool]]:
     the first row that cannot be read.
     """
     path = Path(path)
+    raw = path.read_bytes()
+    try:
+        content = raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = raw[: error.start].count(b"\n") + 1
+        raise ValueError(f"{path}, line {line}: not UTF-8 ({error.reason})") from None
     rows: list[tuple[str, str, bool]] = []
-    with path.open(encoding="utf-8", newline="") as file:
-        reader = csv.reader(file)
-        header_seen = False
-        while True:
-            line = reader.line_num + 1
-            try:
-                row = next(reader)
-            except StopIteration:
-                break
-            except (csv.Error, UnicodeDecodeError) as error:
-                raise ValueError(f"{path}, line {line}: {error}") from None
-            if not header_seen:
-                header_seen = True
-                if [name.strip().lstrip("\ufeff") for name in row] != HEADER:
-                    raise ValueError(
-                        f"{path}, line 1: the header should be {','.join(HEADER)}, "
-                        f"not {','.join(row)!r:.200}"
-                    )
-                continue
-            if not row:
-                continue
-            if len(row) != len(HEADER) or row[4].strip() not in ("0", "1"):
+    reader = csv.reader(io.StringIO(content, newline=""))
+    header_seen = False
+    while True:
+        line = reader.line_num + 1
+        try:
+            row = next(reader)
+        except StopIteration:
+            break
+        except csv.Error as error:
+            raise ValueError(f"{path}, line {line}: {error}") from None
+        if not header_seen:
+            header_seen = True
+            if [name.strip().lstrip("\ufeff") for name in row] != HEADER:
                 raise ValueError(
-                    f"{path}, line {line}: expected 5 fields, the last (CLASS) 0 or "
-                    f"1, got {len(row)} field(s): {','.join(row)!r:.200}"
+                    f"{path}, line 1: the header should be {','.join(HEADER)}, "
+                    f"not {','.join(row)!r:.200}"
                 )
-            rows.append((row[1], html_to_markdown(row[3]), row[4].strip() == "1"))
+            continue
+        if not row:
+            continue
+        if len(row) != len(HEADER) or row[4].strip() not in ("0", "1"):
+            raise ValueError(
+                f"{path}, line {line}: expected 5 fields, the last (CLASS) 0 or "
+                f"1, got {len(row)} field(s): {','.join(row)!r:.200}"
+            )
+        rows.append((row[1], html_to_markdown(row[3]), row[4].strip() == "1"))
     if not header_seen:
         raise ValueError(f"{path}: the file is empty, expected the header {HEADER}")
     return rows

@@ -25,9 +25,10 @@ _LINK = re.compile(
     re.IGNORECASE,
 )
 # A bare domain with a path or a common top-level domain, "gofundme.com/grwmps":
-# not a link anyone can click, but an address all the same.
+# not a link anyone can click, but an address all the same. Not after "@": the
+# domain of an email address is no link.
 _BARE_DOMAIN = re.compile(
-    r"\b((?:[a-z0-9-]{1,63}+\.){1,4}(?:com|net|org|info|biz|ru|ly|tv|io)"
+    r"(?<![@\w.-])((?:[a-z0-9-]{1,63}+\.){1,4}(?:com|net|org|info|biz|ru|ly|tv|io)"
     r"(?:/[^\s<>()\[\]\"']{0,500}+)?)(?![\w.])",
     re.IGNORECASE,
 )

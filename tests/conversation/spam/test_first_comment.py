@@ -2,8 +2,7 @@ from __future__ import annotations
 
 from firsthand.conversation.spam.context import JudgeContext, Policy
 from firsthand.conversation.spam.layers import first_comment
-
-from .factory import bob
+from tests.conversation.spam.factory import bob
 
 
 def test_a_returning_commenter_is_not_mentioned() -> None:

@@ -2,8 +2,7 @@ from __future__ import annotations
 
 from firsthand.conversation.spam.context import JudgeContext
 from firsthand.conversation.spam.layers import honeypot
-
-from .factory import bob, mallory
+from tests.conversation.spam.factory import bob, mallory
 
 
 def test_an_empty_honeypot_says_nothing() -> None:

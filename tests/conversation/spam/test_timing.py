@@ -4,8 +4,7 @@ import pytest
 
 from firsthand.conversation.spam.context import JudgeContext, Policy
 from firsthand.conversation.spam.layers import timing
-
-from .factory import bob
+from tests.conversation.spam.factory import bob
 
 
 def check(**fields: object) -> tuple[float, tuple[str, ...]]:

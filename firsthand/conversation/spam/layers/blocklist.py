@@ -6,9 +6,9 @@ certain), "hold" asks a moderator to look. Matching:
 - word: case-insensitive, whole words ("casino" does not match "occasional"); a
   rule of several words matches them in sequence with any spacing. Looked for in
   the body, the author's name and title, and the title of a linking page.
-- domain: the domain or any subdomain of it, in any link or bare address of the
-  body, the author's web address, the linking page's address and the email's
-  domain.
+- domain: the domain or any subdomain of it, written anywhere in the body (as
+  a link or not: "shop.spam.example/x" counts), in the author's web address, the
+  linking page's address or the email's domain.
 - email: the whole address, case-insensitive.
 - ip: one address ("203.0.113.7") or a network ("203.0.113.0/24").
 """
@@ -59,11 +59,16 @@ def _matches_ip(address: str | None, value: str) -> bool:
         return False
 
 
+# Anything that could be a host name: "shop.spam.example" in "see shop.spam.example/y"
+# or in "https://shop.spam.example/y".
+_HOSTLIKE = re.compile(r"[\w-]{1,63}+(?:\.[\w-]{1,63}+)++")
+
+
 def _hosts(submission: Submission) -> list[str]:
-    body = submission.body[:MAX_CHARS]
-    addresses = [*text.links(body), *text.bare_domains(body)]
-    addresses += [submission.author_url, submission.source_url]
-    hosts = [text.host(a[:2000]) for a in addresses if a]
+    hosts = [m.group().lower() for m in _HOSTLIKE.finditer(submission.body[:MAX_CHARS])]
+    for address in (submission.author_url, submission.source_url):
+        if address:
+            hosts.append(text.host(address[:2000]))
     if "@" in submission.author_email:
         hosts.append(submission.author_email.rsplit("@", 1)[1].strip().lower())
     return [h for h in dict.fromkeys(hosts) if h]
