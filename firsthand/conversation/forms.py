@@ -55,7 +55,8 @@ class ResponseForm(forms.Form):
     # Guard fields, rendered by hand in the template (see _form.html).
     ticket = forms.CharField(required=False, widget=forms.HiddenInput)
     # A honeypot: hidden from people (CSS, aria-hidden, no tab stop), filled by bots.
-    website = forms.CharField(required=False)
+    # Its name is one no browser's autofill recognises, so no person fills it.
+    leave_blank = forms.CharField(required=False)
 
     visible_names = (
         "author_name",

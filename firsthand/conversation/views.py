@@ -91,7 +91,7 @@ def respond(request: HttpRequest, post_id: int) -> HttpResponseBase:
         source="form",
         ticket=ticket.nonce if ticket else "",
         form_age=ticket.age if ticket else None,
-        honeypot=data["website"],
+        honeypot=data["leave_blank"],
     )
     try:
         response = intake.receive(submission)

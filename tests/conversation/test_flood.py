@@ -4,17 +4,20 @@ from __future__ import annotations
 
 import datetime
 import os
+import time
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import pytest
 import redis
 import time_machine
+from bs4 import BeautifulSoup
 from django.core.cache import caches
-from django.test import override_settings
+from django.test import Client, override_settings
+from django.urls import reverse
 
 from firsthand.blog.models import Post
-from firsthand.conversation import intake
+from firsthand.conversation import intake, tickets
 from firsthand.conversation.models import Response
 from tests.conftest import submission_for
 
@@ -139,3 +142,30 @@ def test_history_replays_are_never_rate_limited(
     for n in range(5):
         comment(post, n, source="import", created_at=post.published_at)
     assert Response.objects.count() == 5
+
+
+@override_settings(FIRSTHAND_FLOOD_INTERVAL=15, FIRSTHAND_FLOOD_PER_HOUR=30)
+def test_a_flood_refusal_through_the_form_keeps_every_field(
+    guard_cache: str, client: Client, post: Post
+) -> None:
+    def typed(body: str) -> dict[str, str]:
+        return {
+            "author_name": "Bob Reader",
+            "author_email": "bob@example.org",
+            "author_url": "https://bob.example.org",
+            "author_title": "Reader",
+            "body": body,
+            "ticket": tickets.issue(post.pk, now=time.time() - 30),
+            "leave_blank": "",
+        }
+
+    url = reverse("conversation:respond", kwargs={"post_id": post.pk})
+    assert client.post(url, typed("First thought on prices.")).status_code == 302
+    second = typed("A second, quite different\nthought about frames.")
+    reply = client.post(url, second)
+    assert reply.status_code == 400
+    soup = BeautifulSoup(reply.content, "html5lib")
+    assert "You can post again in" in soup.select_one("[role=alert]").text  # type: ignore[union-attr]
+    for name in ("author_name", "author_email", "author_url", "author_title"):
+        assert soup.find("input", attrs={"name": name})["value"] == second[name]  # type: ignore[index]
+    assert soup.find("textarea").text.strip() == second["body"]  # type: ignore[union-attr]

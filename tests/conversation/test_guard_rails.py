@@ -34,7 +34,7 @@ def form(post: Post, *, age: float = 30, **fields: str) -> dict[str, str]:
         "author_title": "",
         "body": "Framing is *hard*.",
         "ticket": tickets.issue(post.pk, now=time.time() - age),
-        "website": "",
+        "leave_blank": "",
     }
     data.update(fields)
     return data
@@ -274,7 +274,7 @@ def test_hold_first_comments_holds_newcomers_only(post: Post) -> None:
 
 
 def test_a_filled_honeypot_is_spam_and_never_shown(client: Client, post: Post) -> None:
-    reply = client.post(respond(post), form(post, website="http://spam.example"))
+    reply = client.post(respond(post), form(post, leave_blank="http://spam.example"))
     assert reply.status_code == 302  # a bot learns nothing
     assert Response.objects.get().status == Response.Status.SPAM
     assert b"Framing is" not in client.get(post.get_absolute_url()).content

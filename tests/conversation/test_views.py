@@ -31,7 +31,7 @@ def form_data(post: Post | None = None, **fields: str) -> dict[str, str]:
         "author_url": "",
         "author_title": "",
         "body": "Framing is *hard*.",
-        "website": "",
+        "leave_blank": "",
     }
     if post is not None:
         data["ticket"] = tickets.issue(post.pk, now=time.time() - 30)
