@@ -85,6 +85,14 @@ for _origin in CSRF_TRUSTED_ORIGINS:
 # --- Site -----------------------------------------------------------------------
 
 FIRSTHAND_SITE_NAME = env_str("FIRSTHAND_SITE_NAME", "Firsthand")
+# The site's public address, for absolute URLs in feeds, sitemaps, e-mails and
+# WebSub. Empty: taken from each request's (validated) Host header.
+FIRSTHAND_SITE_URL = env_str("FIRSTHAND_SITE_URL", "").rstrip("/")
+if FIRSTHAND_SITE_URL and not FIRSTHAND_SITE_URL.startswith(("http://", "https://")):
+    raise ImproperlyConfigured(
+        f"FIRSTHAND_SITE_URL={FIRSTHAND_SITE_URL!r} needs a scheme. Write it as "
+        "https://blog.example.com (no path), or leave it unset."
+    )
 FIRSTHAND_SITE_TAGLINE = env_str(
     "FIRSTHAND_SITE_TAGLINE", "Written firsthand, answered in the open."
 )
@@ -115,8 +123,11 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
+    "django_tasks",
+    "django_tasks_db",
     "firsthand.blog",
     "firsthand.conversation",
+    "firsthand.syndication",
 ]
 
 MIDDLEWARE = [
@@ -231,6 +242,14 @@ CACHES: dict[str, dict[str, Any]] = {
             "LOCATION": "firsthand_guard_cache",
         }
     ),
+}
+
+# --- Background tasks ------------------------------------------------------------
+
+# Work that talks to the network (WebSub deliveries, later pings and e-mail) runs
+# in `firsthand worker`, never in a reader's request. Jobs live in the database.
+TASKS: dict[str, dict[str, Any]] = {
+    "default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}
 }
 
 # --- Internationalisation -------------------------------------------------------

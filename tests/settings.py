@@ -28,3 +28,6 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
 # one test client; tests/conversation/test_flood.py turns it on with the defaults.
 FIRSTHAND_FLOOD_INTERVAL = 0
 FIRSTHAND_FLOOD_PER_HOUR = 0
+
+# Tasks run at once, in the test's own process and transaction hooks.
+TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}

@@ -7,6 +7,7 @@ import datetime
 from django.db import transaction
 from django.utils import timezone
 
+from firsthand.blog import signals
 from firsthand.blog.models import Author, Post, Tag
 from firsthand.blog.rules import slug_for, unique_slug
 from firsthand.rendering import clean_text, plain_excerpt, render_post
@@ -30,9 +31,17 @@ def save_post(post: Post) -> Post:
 @transaction.atomic
 def publish_post(post: Post, *, at: datetime.datetime | None = None) -> Post:
     """Make a post public now, or at ``at`` (a future time schedules it)."""
+    was_public = (
+        post.pk is not None and Post.objects.filter(pk=post.pk).published().exists()
+    )
     post.status = Post.Status.PUBLISHED
     post.published_at = at or post.published_at or timezone.now()
-    return save_post(post)
+    saved = save_post(post)
+    if saved.is_public and not was_public:
+        transaction.on_commit(
+            lambda: signals.post_published.send(sender=Post, post_id=saved.pk)
+        )
+    return saved
 
 
 @transaction.atomic

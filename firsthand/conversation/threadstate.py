@@ -7,10 +7,11 @@ transaction as the response itself.
 
 from __future__ import annotations
 
+from django.db import transaction
 from django.db.models import F
 
 from firsthand.blog.models import Post
-from firsthand.conversation import rules
+from firsthand.conversation import rules, signals
 from firsthand.conversation.models import Response
 
 
@@ -26,7 +27,8 @@ def lock_post(post_id: int) -> Post:
 def set_status(post: Post, response: Response, status: str) -> None:
     """Move ``response`` to ``status``, numbering and counting as the rules say."""
     old = response.status if response.pk else None
-    if rules.needs_number(response.number, status):
+    first_time_visible = rules.needs_number(response.number, status)
+    if first_time_visible:
         post.last_response_number += 1
         response.number = post.last_response_number
     response.status = status
@@ -37,3 +39,10 @@ def set_status(post: Post, response: Response, status: str) -> None:
         response_count=F("response_count") + delta,
     )
     post.response_count += delta
+    if first_time_visible:
+        response_id, post_id = response.pk, post.pk
+        transaction.on_commit(
+            lambda: signals.response_published.send(
+                sender=Response, response_id=response_id, post_id=post_id
+            )
+        )

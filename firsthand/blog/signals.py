@@ -1,0 +1,13 @@
+"""Signals blog declares for rooms above it (sent after commit, with ids only).
+
+Core rules never live in receivers: these only tell others that something
+happened, e.g. syndication pushing to WebSub subscribers.
+"""
+
+from __future__ import annotations
+
+from django.dispatch import Signal
+
+# Sent after the transaction that published a post commits, if it is public now.
+# Arguments: post_id (int).
+post_published = Signal()
