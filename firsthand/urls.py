@@ -7,6 +7,8 @@ from django.urls import include, path, register_converter
 
 from firsthand.blog import views as blog
 from firsthand.conversation import moderation_views as moderate, views as conversation
+from firsthand.syndication import feed_views, feeds, websub_views
+from firsthand.syndication.views import sitemap_patterns
 
 
 class TwoDigits:
@@ -75,8 +77,65 @@ moderate_patterns = (
     "moderate",
 )
 
+# --- Syndication: feeds ------------------------------------------------------------
+# Every feed in RSS 2.0 and Atom 1.0; the site's posts and a post's responses also in
+# JSON Feed 1.1. Served with ETag / Last-Modified and a state-keyed cache.
+_POST = "<yyyy:year>/<dd:month>/<dd:day>/<str:slug>"
+syndication_patterns = (
+    [
+        *[
+            path(
+                f"feeds/posts.{fmt}",
+                feed_views.serve(feeds.PostsFeed(fmt), feed_views.posts_state),
+                name=f"posts-{fmt}",
+            )
+            for fmt in ("rss", "atom", "json")
+        ],
+        *[
+            path(
+                f"feeds/comments.{fmt}",
+                feed_views.serve(feeds.ResponsesFeed(fmt), feed_views.responses_state),
+                name=f"responses-{fmt}",
+            )
+            for fmt in ("rss", "atom")
+        ],
+        *[
+            path(
+                f"tags/<str:slug>/feed.{fmt}",
+                feed_views.serve(feeds.TagPostsFeed(fmt), feed_views.tag_state),
+                name=f"tag-{fmt}",
+            )
+            for fmt in ("rss", "atom")
+        ],
+        *[
+            path(
+                f"authors/<slug:slug>/feed.{fmt}",
+                feed_views.serve(feeds.AuthorPostsFeed(fmt), feed_views.author_state),
+                name=f"author-{fmt}",
+            )
+            for fmt in ("rss", "atom")
+        ],
+        *[
+            path(
+                f"{_POST}/comments.{fmt}",
+                feed_views.serve(
+                    feeds.PostResponsesFeed(fmt), feed_views.post_responses_state
+                ),
+                name=f"post-responses-{fmt}",
+            )
+            for fmt in ("rss", "atom", "json")
+        ],
+        # WebSub: Firsthand is its own hub (firsthand.syndication.websub_views).
+        path("websub/", websub_views.hub, name="websub-hub"),
+    ],
+    "syndication",
+)
+
 urlpatterns = [
     path("admin/", admin.site.urls),
+    # --- Syndication: sitemap and robots, at the root where crawlers look for them.
+    path("", include(sitemap_patterns)),
+    path("", include(syndication_patterns)),
     path("moderate/", include(moderate_patterns)),
     path("", include(conversation_patterns)),
     path("", include(blog_patterns)),

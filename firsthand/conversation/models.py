@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import uuid
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Count, Q
@@ -55,6 +57,8 @@ class Response(models.Model):
         SPAM = "spam", "Spam"
         REMOVED = "removed", "Removed"
 
+    # A name for the response that never changes, whatever is edited (feed ids).
+    uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     post = models.ForeignKey(Post, on_delete=models.PROTECT, related_name="responses")
     # Stable per-post number, given when the response first becomes visible and
     # never reused, even after the response is removed.
