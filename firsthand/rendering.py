@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from functools import cache
+from html import unescape
 
 import nh3
 from django.utils.html import strip_tags
@@ -95,6 +96,7 @@ def sanitize_post_html(html: str) -> str:
 
 
 def plain_excerpt(html: str, words: int = 40) -> str:
-    """A plain-text excerpt of already sanitised HTML."""
-    text = " ".join(strip_tags(html).split())
+    """A plain-text excerpt of already sanitised HTML (entities decoded: plain text
+    is escaped where it is shown, so "&amp;" here would show as "&amp;")."""
+    text = " ".join(unescape(strip_tags(html)).split())
     return Truncator(text).words(words, truncate="…")

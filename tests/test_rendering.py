@@ -73,6 +73,10 @@ def test_clean_text_keeps_ordinary_unicode() -> None:
     assert clean_text(text) == text
 
 
+def test_plain_excerpt_decodes_entities() -> None:
+    assert plain_excerpt(render_post("Fish & chips <3")) == "Fish & chips <3"
+
+
 def test_plain_excerpt_is_plain_and_short() -> None:
     html = render_post("*" + "word " * 100 + "*")
     excerpt = plain_excerpt(html, words=10)
