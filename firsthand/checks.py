@@ -26,3 +26,23 @@ def sqlite_durability(
             )
         ]
     return []
+
+
+def fetch_allow_in_production(
+    *,
+    app_configs: Sequence[AppConfig] | None,
+    databases: Sequence[str] | None,
+    **kwargs: Any,
+) -> list[checks.CheckMessage]:
+    allowed = getattr(settings, "FIRSTHAND_FETCH_ALLOW", [])
+    if allowed and not settings.DEBUG:
+        return [
+            checks.Warning(
+                "FIRSTHAND_FETCH_ALLOW lets outbound requests reach "
+                + ", ".join(allowed)
+                + " although they are private or loopback addresses.",
+                hint="It is meant for tests; unset it on a public site.",
+                id="firsthand.W002",
+            )
+        ]
+    return []

@@ -112,6 +112,7 @@ FIRSTHAND_SPAM_KEEP_DAYS = env_int("FIRSTHAND_SPAM_KEEP_DAYS", 30, minimum=1)
 # Behind a reverse proxy, the client's address is in X-Forwarded-For; it is
 # believed only when the request comes from one of these addresses.
 FIRSTHAND_TRUSTED_PROXIES = env_list("FIRSTHAND_TRUSTED_PROXIES", [])
+FIRSTHAND_FETCH_ALLOW = env_list("FIRSTHAND_FETCH_ALLOW", [])
 
 # --- Applications ---------------------------------------------------------------
 
@@ -307,6 +308,9 @@ LOGGING: dict[str, Any] = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
+    # httpx logs every URL it fetches at INFO: subscribers' callback URLs and
+    # challenges are secrets, so only its warnings are kept.
+    "loggers": {"httpx": {"level": "WARNING"}, "httpcore": {"level": "WARNING"}},
     "root": {
         "handlers": ["console"],
         "level": env_choice(

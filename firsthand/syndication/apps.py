@@ -9,3 +9,17 @@ class SyndicationConfig(AppConfig):
     label = "firsthand_syndication"
     verbose_name = "Syndication"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        # Imported here, once the app registry is ready: the receivers' module
+        # imports the tasks, which import the models.
+        from firsthand.blog.signals import post_published
+        from firsthand.conversation.signals import response_published
+        from firsthand.syndication import receivers
+
+        post_published.connect(
+            receivers.post_published, dispatch_uid="firsthand.websub.post"
+        )
+        response_published.connect(
+            receivers.response_published, dispatch_uid="firsthand.websub.response"
+        )

@@ -1,0 +1,1 @@
+"""Crosstalk: how Firsthand talks with other sites (outbound HTTP, later pings)."""
