@@ -113,6 +113,8 @@ FIRSTHAND_SPAM_KEEP_DAYS = env_int("FIRSTHAND_SPAM_KEEP_DAYS", 30, minimum=1)
 # believed only when the request comes from one of these addresses.
 FIRSTHAND_TRUSTED_PROXIES = env_list("FIRSTHAND_TRUSTED_PROXIES", [])
 FIRSTHAND_FETCH_ALLOW = env_list("FIRSTHAND_FETCH_ALLOW", [])
+# Pingbacks and trackbacks for the whole site (each post can also close them).
+FIRSTHAND_PINGS_ENABLED = env_bool("FIRSTHAND_PINGS_ENABLED", True)
 
 # --- Applications ---------------------------------------------------------------
 
@@ -128,6 +130,7 @@ INSTALLED_APPS = [
     "django_tasks_db",
     "firsthand.blog",
     "firsthand.conversation",
+    "firsthand.crosstalk",
     "firsthand.syndication",
 ]
 

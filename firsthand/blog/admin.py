@@ -43,7 +43,7 @@ class PostAdmin(admin.ModelAdmin[Post]):
         (
             "Publishing",
             {
-                "fields": ["status", "published_at", "comments_open"],
+                "fields": ["status", "published_at", "comments_open", "pings_open"],
                 "description": (
                     "Save as Draft to see the rendered preview below and the page "
                     "on the site (only staff can see drafts). Set Published to "

@@ -107,6 +107,10 @@ class Post(models.Model):
     )
     tags = models.ManyToManyField(Tag, blank=True, related_name="posts")
     comments_open = models.BooleanField(default=True)
+    pings_open = models.BooleanField(
+        default=True,
+        help_text="Accept pingbacks and trackbacks (Webmentions follow comments_open).",
+    )
     # Kept by conversation's workflows in the same transaction as each write.
     response_count = models.PositiveIntegerField(default=0, editable=False)
     last_response_number = models.PositiveIntegerField(default=0, editable=False)

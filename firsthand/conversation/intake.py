@@ -54,6 +54,18 @@ def receive(submission: Submission) -> Response:
         raise Rejected(errors)
     if submission.ticket:
         _raise_if_received(submission.ticket)
+    if submission.source in rules.UPDATABLE_SOURCES:
+        earlier = (
+            Response.objects.filter(
+                post_id=submission.post_id,
+                source=submission.source,
+                source_url=submission.source_url,
+            )
+            .order_by("pk")
+            .first()
+        )
+        if earlier is not None:
+            return _revise(earlier, submission)
 
     now = timezone.now()
     trusted = submission.source in rules.TRUSTED_SOURCES
@@ -86,9 +98,7 @@ def receive(submission: Submission) -> Response:
             reasons.append(_near_duplicate_of(near))
 
     # Render outside the transaction: the write lock is held as briefly as possible.
-    body_html = (
-        render_response(submission.body) if submission.kind == rules.COMMENT else ""
-    )
+    body_html = _html_of(submission)
     try:
         with transaction.atomic():
             post = lock_post(submission.post_id)
@@ -102,6 +112,7 @@ def receive(submission: Submission) -> Response:
                 author_name=submission.author_name,
                 author_email=submission.author_email,
                 author_url=submission.author_url,
+                author_photo=submission.author_photo,
                 author_title=submission.author_title,
                 body=submission.body,
                 body_html=body_html,
@@ -124,6 +135,43 @@ def receive(submission: Submission) -> Response:
             _raise_if_received(submission.ticket)
         raise
     return response
+
+
+def _html_of(submission: Submission) -> str:
+    """Comments and replies are Markdown made safe; excerpts stay plain text."""
+    if submission.kind in rules.RENDERED_KINDS:
+        return render_response(submission.body)
+    return ""
+
+
+def _revise(earlier: Response, submission: Submission) -> Response:
+    """A source that sends again has changed its page: the new version replaces the
+    old one in place (same number), judged again like a new arrival."""
+    judgement = spam.judge(submission, guard.context_for(submission))
+    status = rules.initial_status(judgement.outcome, near_duplicate=False)
+    body_html = _html_of(submission)
+    with transaction.atomic():
+        post = lock_post(submission.post_id)
+        current = Response.objects.select_for_update().get(pk=earlier.pk)
+        current.kind = submission.kind
+        current.author_name = submission.author_name
+        current.author_url = submission.author_url
+        current.author_photo = submission.author_photo
+        current.body = submission.body
+        current.body_html = body_html
+        current.source_title = submission.source_title
+        current.spam_score = judgement.score
+        current.reasons = [v.as_dict() for v in judgement.verdicts]
+        current.edited_at = timezone.now()
+        # A response readers already saw stays unless the new text is doubtful;
+        # one that was taken down (its source had gone) comes back as judged.
+        keep = current.status == Response.Status.VISIBLE and status == rules.VISIBLE
+        if keep:
+            current.save()
+        else:
+            current.status_changed_at = timezone.now()
+            set_status(post, current, status)
+    return current
 
 
 def _raise_if_received(ticket: str) -> None:

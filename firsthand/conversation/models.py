@@ -47,9 +47,16 @@ class Response(models.Model):
         COMMENT = "comment", "Comment"
         PINGBACK = "pingback", "Pingback"
         TRACKBACK = "trackback", "Trackback"
+        # Webmentions, by what the source page says it is (microformats2).
+        REPLY = "reply", "Reply"
+        LIKE = "like", "Like"
+        REPOST = "repost", "Reblog"
+        MENTION = "mention", "Mention"
 
     # Kinds shown as an excerpt of another page, set apart from comments.
-    LINK_KINDS = frozenset({Kind.PINGBACK, Kind.TRACKBACK})
+    LINK_KINDS = frozenset({Kind.PINGBACK, Kind.TRACKBACK, Kind.MENTION})
+    # Kinds shown only as a name in a "Liked by / Reblogged by" row.
+    REACTION_KINDS = frozenset({Kind.LIKE, Kind.REPOST})
 
     class Status(models.TextChoices):
         PENDING = "pending", "Awaiting moderation"
@@ -70,6 +77,8 @@ class Response(models.Model):
     author_name = models.CharField(max_length=200)
     author_email = models.EmailField(max_length=254, blank=True)
     author_url = models.URLField(max_length=500, blank=True)
+    # A remote author's photo URL (Webmentions); never loaded by readers' browsers.
+    author_photo = models.URLField(max_length=1000, blank=True)
     author_title = models.CharField("title or affiliation", max_length=200, blank=True)
     body = models.TextField(help_text="As written (Markdown for comments).")
     body_html = models.TextField(editable=False, default="")
@@ -141,6 +150,10 @@ class Response(models.Model):
     @property
     def is_link(self) -> bool:
         return self.kind in self.LINK_KINDS
+
+    @property
+    def is_reaction(self) -> bool:
+        return self.kind in self.REACTION_KINDS
 
 
 class ResponseEdit(models.Model):

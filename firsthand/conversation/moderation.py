@@ -74,7 +74,7 @@ def edit_text(response: Response, body: str, *, editor: User) -> Response:
         response=current, editor=editor, old_body=current.body, new_body=body
     )
     current.body = body
-    if current.kind == Response.Kind.COMMENT:
+    if current.kind in {Response.Kind.COMMENT, Response.Kind.REPLY}:
         current.body_html = render_response(body)
     current.edited_at = timezone.now()
     current.save(update_fields=["body", "body_html", "edited_at", "updated_at"])

@@ -15,8 +15,16 @@ from firsthand.conversation.submission import Submission
 from firsthand.rendering import clean_text
 
 COMMENT = "comment"
-LINK_KINDS = frozenset({"pingback", "trackback"})
-KINDS = frozenset({COMMENT}) | LINK_KINDS
+REPLY = "reply"
+LINK_KINDS = frozenset({"pingback", "trackback", "mention"})
+REACTION_KINDS = frozenset({"like", "repost"})
+# Kinds that arrive from another site and name the page they came from.
+REMOTE_KINDS = LINK_KINDS | REACTION_KINDS | {REPLY}
+# Kinds whose text is shown as (safe) HTML; the others are plain excerpts.
+RENDERED_KINDS = frozenset({COMMENT, REPLY})
+# Sources that may send the same response again, changed (Webmention updates).
+UPDATABLE_SOURCES = frozenset({"webmention"})
+KINDS = frozenset({COMMENT}) | REMOTE_KINDS
 VISIBLE = "visible"
 
 NAME_MAX = 100
@@ -36,11 +44,17 @@ def normalized(submission: Submission) -> Submission:
         author_email=clean_text(submission.author_email).strip(),
         author_url=_with_scheme(clean_text(submission.author_url).strip()),
         author_title=" ".join(clean_text(submission.author_title).split()),
+        author_photo=_photo(clean_text(submission.author_photo).strip()),
         body=clean_text(submission.body).strip("\n"),
         source_url=clean_text(submission.source_url).strip(),
         source_title=" ".join(clean_text(submission.source_title).split()),
         user_agent=clean_text(submission.user_agent)[:500],
     )
+
+
+def _photo(url: str) -> str:
+    """A remote photo address is optional decoration: a bad one is dropped."""
+    return url if url and _is_valid_url(url, 1000) else ""
 
 
 def _with_scheme(url: str) -> str:
@@ -103,7 +117,9 @@ def validation_errors(submission: Submission, *, max_chars: int) -> Errors:
         )
 
     body = submission.body
-    if not body.strip():
+    if submission.kind in REACTION_KINDS:
+        pass  # a like or a reblog may say nothing at all
+    elif not body.strip():
         add("body", "Your comment is empty. Please write something.")
     elif len(body) > max_chars:
         over = len(body) - max_chars
@@ -114,7 +130,9 @@ def validation_errors(submission: Submission, *, max_chars: int) -> Errors:
             "in two. Your text is still here.",
         )
 
-    if submission.kind in LINK_KINDS and not _is_valid_url(submission.source_url, 1000):
+    if submission.kind in REMOTE_KINDS and not _is_valid_url(
+        submission.source_url, 1000
+    ):
         add("source_url", "A link back needs the address of the page that links here.")
     return errors
 

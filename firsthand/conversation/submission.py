@@ -15,6 +15,7 @@ class Submission:
     author_email: str = ""
     author_url: str = ""
     author_title: str = ""
+    author_photo: str = ""
     source_url: str = ""
     source_title: str = ""
     ip_address: str | None = None
