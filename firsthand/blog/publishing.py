@@ -24,7 +24,13 @@ def save_post(post: Post) -> Post:
     base = post.slug or slug_for(post.title)
     others = Post.objects.exclude(pk=post.pk) if post.pk else Post.objects.all()
     post.slug = unique_slug(base, lambda s: others.filter(slug=s).exists())
+    was_public = bool(post.pk) and Post.objects.filter(pk=post.pk).published().exists()
     post.save()
+    if was_public and post.is_public:
+        post_id = post.pk
+        transaction.on_commit(
+            lambda: signals.post_edited.send(sender=Post, post_id=post_id)
+        )
     return post
 
 

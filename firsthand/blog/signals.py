@@ -11,3 +11,7 @@ from django.dispatch import Signal
 # Sent after the transaction that published a post commits, if it is public now.
 # Arguments: post_id (int).
 post_published = Signal()
+
+# Sent after the transaction that saved an already public post commits (an edit).
+# Arguments: post_id (int).
+post_edited = Signal()
