@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.db import models
@@ -154,6 +155,18 @@ class Response(models.Model):
     @property
     def is_reaction(self) -> bool:
         return self.kind in self.REACTION_KINDS
+
+    @property
+    def source_site(self) -> str:
+        """The other site's host name, for "Pingback from notes.example.net"."""
+        host = urlsplit(self.source_url).hostname or ""
+        return host.removeprefix("www.")
+
+    @property
+    def initials(self) -> str:
+        """Up to two letters standing in for a photo (no third-party images)."""
+        letters = [word[0] for word in self.author_name.split() if word[:1].isalnum()]
+        return "".join(letters[:2]).upper() or "?"
 
 
 class ResponseEdit(models.Model):

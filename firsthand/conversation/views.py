@@ -53,8 +53,10 @@ def _page_context(
     )
     return {
         **article_context(post),
-        "comments": [r for r in thread if not r.is_link],
+        "comments": [r for r in thread if not (r.is_link or r.is_reaction)],
         "links": [r for r in thread if r.is_link],
+        "likes": [r for r in thread if r.kind == Response.Kind.LIKE],
+        "reposts": [r for r in thread if r.kind == Response.Kind.REPOST],
         "pending": pending,
         "form": form,
         "ticket": ticket,

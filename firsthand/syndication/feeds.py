@@ -194,6 +194,10 @@ class ResponsesFeed(BaseFeed):
         if response.is_link:
             source = response.source_title or response.author_name
             who = f"{response.get_kind_display()} from {source}"
+        elif response.kind == Response.Kind.LIKE:
+            who = f"{response.author_name} liked"
+        elif response.kind == Response.Kind.REPOST:
+            who = f"{response.author_name} reblogged"
         else:
             who = response.author_name
         return f"#{response.number} {who} on “{response.post.title}”"
