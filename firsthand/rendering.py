@@ -50,6 +50,20 @@ POST_ATTRIBUTES = {
 }
 
 
+# Microformats2 class names a post may carry (a reblog's h-cite, IndieWeb markup an
+# author writes by hand); nh3 drops every other class. "class" must then stay out of
+# POST_ATTRIBUTES for these tags (nh3 refuses both at once).
+MICROFORMAT_CLASSES = {
+    "h-cite", "h-card", "h-entry", "u-repost-of", "u-like-of", "u-in-reply-to",
+    "u-bookmark-of", "u-url", "u-photo", "u-uid", "p-author", "p-name", "p-content",
+    "p-summary", "e-content", "dt-published",
+}  # fmt: skip
+POST_CLASSES = {
+    tag: MICROFORMAT_CLASSES
+    for tag in ("a", "blockquote", "cite", "div", "img", "p", "q", "span")
+}
+
+
 def clean_text(text: str) -> str:
     """Normalise line endings and drop characters that XML 1.0 forbids."""
     text = text.replace("\r\n", "\n").replace("\r", "\n")
@@ -90,6 +104,7 @@ def sanitize_post_html(html: str) -> str:
         html,
         tags=POST_TAGS,
         attributes=POST_ATTRIBUTES,
+        allowed_classes=POST_CLASSES,
         url_schemes=URL_SCHEMES,
         link_rel="noopener",
     ).strip()

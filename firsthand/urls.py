@@ -7,6 +7,8 @@ from django.urls import include, path, register_converter
 
 from firsthand.blog import views as blog
 from firsthand.conversation import moderation_views as moderate, views as conversation
+from firsthand.crosstalk import reblog_views, views as crosstalk
+from firsthand.crosstalk.advertise import advertised
 from firsthand.syndication import feed_views, feeds, websub_views
 from firsthand.syndication.views import sitemap_patterns
 
@@ -45,9 +47,10 @@ blog_patterns = (
         path("<yyyy:year>/<dd:month>/", blog.MonthArchive.as_view(), name="month"),
         path("<yyyy:year>/<dd:month>/<dd:day>/", blog.DayArchive.as_view(), name="day"),
         # The article page shows the post and its conversation (see conversation.views).
+        # Wrapped to send the Webmention and Pingback discovery headers.
         path(
             "<yyyy:year>/<dd:month>/<dd:day>/<str:slug>/",
-            conversation.article,
+            advertised(conversation.article),
             name="post",
         ),
     ],
@@ -131,6 +134,36 @@ syndication_patterns = (
     "syndication",
 )
 
+# --- Crosstalk: sending and reblog ----------------------------------------------------
+# "Reblog this post" sends a reader to <their site>/reblog/?url=<the post>
+# (crosstalk.reblog_views; docs/reblog.md).
+reblog_patterns = (
+    [
+        path("reblog/", reblog_views.compose, name="compose"),
+        path("reblog/out/<int:post_id>/", reblog_views.out, name="out"),
+    ],
+    "reblog",
+)
+
+# --- Crosstalk: receiving -------------------------------------------------------------
+# Webmention, Pingback (XML-RPC, also at WordPress's address) and TrackBack
+# endpoints; each stores the ping and answers at once, the worker verifies it
+# (crosstalk.views, docs/protocols/webmention.md, pingback.md, trackback.md).
+crosstalk_patterns = (
+    [
+        path("webmention/", crosstalk.webmention, name="webmention"),
+        path(
+            "webmention/status/<str:token>/",
+            crosstalk.webmention_status,
+            name="webmention-status",
+        ),
+        path("xmlrpc/", crosstalk.xmlrpc, name="xmlrpc"),
+        path("xmlrpc.php", crosstalk.xmlrpc),
+        path("trackback/<int:post_id>/", crosstalk.trackback, name="trackback"),
+    ],
+    "crosstalk",
+)
+
 urlpatterns = [
     path("admin/", admin.site.urls),
     # --- Syndication: sitemap and robots, at the root where crawlers look for them.
@@ -138,6 +171,8 @@ urlpatterns = [
     path("", include(syndication_patterns)),
     path("moderate/", include(moderate_patterns)),
     path("", include(conversation_patterns)),
+    path("", include(reblog_patterns)),
+    path("", include(crosstalk_patterns)),
     path("", include(blog_patterns)),
 ]
 

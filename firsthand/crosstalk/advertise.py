@@ -1,0 +1,64 @@
+"""Telling other sites where to send pings: HTTP headers and ``<link>`` elements.
+
+Webmention section 3.1.2: the endpoint is discovered from an HTTP ``Link`` header
+with ``rel="webmention"``, else a ``<link>`` or ``<a>`` with that rel. Pingback 1.0
+"Autodiscovery": an ``X-Pingback`` header, else ``<link rel="pingback" href="…">``
+written exactly so (rel first, double quotes: senders find it with a regular
+expression), and always an absolute URL. The headers are set by ``advertised``
+around the article view (wrapped in ``firsthand/urls.py``, since conversation may
+not import crosstalk); the ``<link>`` elements are written by ``base.html`` with
+the ``crosstalk_endpoints`` template tags.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import functools
+from collections.abc import Callable
+from typing import Concatenate, ParamSpec
+
+from django.conf import settings
+from django.http import HttpRequest, HttpResponse
+from django.urls import reverse
+
+from firsthand.site import absolute
+
+P = ParamSpec("P")
+View = Callable[Concatenate[HttpRequest, P], HttpResponse]
+
+
+@dataclasses.dataclass(frozen=True)
+class Endpoints:
+    webmention: str
+    pingback: str  # empty while pingbacks are switched off site-wide
+
+
+def endpoints(request: HttpRequest | None = None) -> Endpoints:
+    """The absolute URLs of this site's receiving endpoints."""
+    pingback = ""
+    if settings.FIRSTHAND_PINGS_ENABLED:
+        pingback = absolute(reverse("crosstalk:xmlrpc"), request)
+    return Endpoints(
+        webmention=absolute(reverse("crosstalk:webmention"), request),
+        pingback=pingback,
+    )
+
+
+def advertised(view: View[P]) -> View[P]:
+    """Add ``Link: <…>; rel="webmention"`` and ``X-Pingback`` to a page's 200."""
+
+    @functools.wraps(view)
+    def wrapper(
+        request: HttpRequest, /, *args: P.args, **kwargs: P.kwargs
+    ) -> HttpResponse:
+        response = view(request, *args, **kwargs)
+        if response.status_code == 200:
+            urls = endpoints(request)
+            link = f'<{urls.webmention}>; rel="webmention"'
+            earlier = response.get("Link")
+            response["Link"] = f"{earlier}, {link}" if earlier else link
+            if urls.pingback:
+                response["X-Pingback"] = urls.pingback
+        return response
+
+    return wrapper
