@@ -56,9 +56,24 @@ def remove(response: Response) -> Response:
     return _move(response, Response.Status.REMOVED)
 
 
-def hold(response: Response) -> Response:
-    """Take it back into the moderation queue."""
-    return _move(response, Response.Status.PENDING)
+def hold(
+    response: Response, *, reason: str = "", layer: str = "moderation"
+) -> Response:
+    """Take it back into the moderation queue; ``reason`` is shown to moderators
+    beside the spam layers' reasons."""
+    with transaction.atomic():
+        held = _move(response, Response.Status.PENDING)
+        if reason:
+            verdict = {
+                "layer": layer,
+                "score": 0.0,
+                "reasons": [reason],
+                "certain": False,
+                "hold": True,
+            }
+            held.reasons = [*held.reasons, verdict]
+            Response.objects.filter(pk=held.pk).update(reasons=held.reasons)
+    return held
 
 
 @transaction.atomic

@@ -4,10 +4,13 @@ Webmention section 3.1.2: the endpoint is discovered from an HTTP ``Link`` heade
 with ``rel="webmention"``, else a ``<link>`` or ``<a>`` with that rel. Pingback 1.0
 "Autodiscovery": an ``X-Pingback`` header, else ``<link rel="pingback" href="…">``
 written exactly so (rel first, double quotes: senders find it with a regular
-expression), and always an absolute URL. The headers are set by ``advertised``
-around the article view (wrapped in ``firsthand/urls.py``, since conversation may
-not import crosstalk); the ``<link>`` elements are written by ``base.html`` with
-the ``crosstalk_endpoints`` template tags.
+expression), and always an absolute URL. TrackBack 1.2 "Auto-Discovery": an RDF
+block, inside an HTML comment, naming the post's TrackBack Ping URL.
+
+The headers are set by ``advertised`` around the article view (wrapped in
+``firsthand/urls.py``, since conversation may not import crosstalk); the ``<link>``
+elements and the RDF block are written by ``base.html`` with the
+``crosstalk_endpoints`` template tags.
 """
 
 from __future__ import annotations
@@ -42,6 +45,13 @@ def endpoints(request: HttpRequest | None = None) -> Endpoints:
         webmention=absolute(reverse("crosstalk:webmention"), request),
         pingback=pingback,
     )
+
+
+def trackback_url(post_id: int, request: HttpRequest | None = None) -> str:
+    """A post's TrackBack Ping URL (empty while pings are switched off site-wide)."""
+    if not settings.FIRSTHAND_PINGS_ENABLED:
+        return ""
+    return absolute(reverse("crosstalk:trackback", args=[post_id]), request)
 
 
 def advertised(view: View[P]) -> View[P]:

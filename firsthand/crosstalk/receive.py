@@ -80,11 +80,17 @@ def accept_webmention(
     _not_from_here(source, site)
     if not (post.is_public and post.comments_open):
         raise Refused("This post is closed to responses.", pingback.TARGET_INVALID)
-    waiting = _latest(Inbound.Protocol.WEBMENTION, source, target)
-    if waiting is not None and waiting.status == Inbound.Status.RECEIVED:
-        return waiting  # its verification, still to come, will read the page then
-    _not_too_soon(waiting)
-    return _store(Inbound.Protocol.WEBMENTION, source, target, post, remote_ip, {})
+    earlier = _latest(Inbound.Protocol.WEBMENTION, source, target)
+    if earlier is not None and earlier.status == Inbound.Status.RECEIVED:
+        return earlier  # its verification, still to come, will read the page then
+    # An update sent soon after the last one (section 3.2.4) is kept and verified
+    # when the window has passed; without a worker to wait, it is told to retry.
+    when = _window_end(earlier)
+    if when is not None and not verify_inbound_task.get_backend().supports_defer:
+        _not_too_soon(earlier)
+    return _store(
+        Inbound.Protocol.WEBMENTION, source, target, post, remote_ip, {}, when
+    )
 
 
 def accept_pingback(
@@ -248,13 +254,19 @@ def _not_registered(earlier: Inbound | None, what: str) -> None:
         )
 
 
+def _window_end(earlier: Inbound | None) -> datetime.datetime | None:
+    """When the pair may be fetched again, if that is still to come."""
+    if earlier is None:
+        return None
+    end = earlier.created_at + REPEAT_WINDOW
+    return end if end > timezone.now() else None
+
+
 def _not_too_soon(earlier: Inbound | None) -> None:
     """At most one verification of a (source, target) pair per REPEAT_WINDOW."""
-    if earlier is None:
-        return
-    wait = earlier.created_at + REPEAT_WINDOW - timezone.now()
-    if wait.total_seconds() > 0:
-        seconds = math.ceil(wait.total_seconds())
+    end = _window_end(earlier)
+    if earlier is not None and end is not None:
+        seconds = math.ceil((end - timezone.now()).total_seconds())
         reason = earlier.reason or earlier.get_status_display()
         raise TooMany(
             f"This source was checked for this target moments ago ({reason}). "
@@ -313,7 +325,10 @@ def _store(
     post: Post,
     remote_ip: str | None,
     raw: dict[str, str],
+    run_after: datetime.datetime | None = None,
 ) -> Inbound:
+    """Store the ping and queue its verification after commit (at ``run_after``
+    when given)."""
     inbound = Inbound.objects.create(
         protocol=protocol,
         source=source,
@@ -322,5 +337,8 @@ def _store(
         raw=raw,
         remote_ip=remote_ip,
     )
-    transaction.on_commit(lambda: verify_inbound_task.enqueue(inbound.pk, 1))
+    task = verify_inbound_task
+    if run_after is not None:
+        task = verify_inbound_task.using(run_after=run_after)
+    transaction.on_commit(lambda: task.enqueue(inbound.pk, 1))
     return inbound

@@ -25,7 +25,6 @@ import logging
 from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -34,7 +33,13 @@ from firsthand.conversation.models import Response
 from firsthand.conversation.submission import Submission
 from firsthand.crosstalk.fetch import FetchError, fetch
 from firsthand.crosstalk.models import Inbound
-from firsthand.crosstalk.protocols.webmention import Reading, read_source, same_site
+from firsthand.crosstalk.protocols.webmention import (
+    Reading,
+    Unreadable,
+    decode,
+    read_source,
+    same_site,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -111,12 +116,16 @@ def verify(inbound_id: int, attempt: int) -> Outcome:
         return _finish(
             inbound, Inbound.Status.REJECTED, f"the source answered {status}"
         )
-    reading = read_source(
-        answer.text,
-        answer.headers.get("Content-Type", "text/html"),
-        answer.url,
-        inbound.target,
-    )
+    try:
+        content_type = answer.headers.get("Content-Type", "text/html")
+        reading = read_source(
+            decode(answer.content, content_type),
+            content_type,
+            answer.url,
+            inbound.target,
+        )
+    except Unreadable as problem:
+        return _finish(inbound, Inbound.Status.REJECTED, str(problem))
     if not reading.links_to_target:
         return _gone(inbound, "the source does not link to the target")
     return _hand_over(inbound, reading)
@@ -285,19 +294,7 @@ def _burst_note(inbound: Inbound) -> str:
 
 def _hold(response: Response, note: str) -> Response:
     """Into the moderation queue, with the reason beside the spam layers' ones."""
-    with transaction.atomic():
-        held = moderation.hold(response)
-        verdict = {
-            "layer": "crosstalk",
-            "score": 0.0,
-            "reasons": [note],
-            "certain": False,
-            "hold": True,
-        }
-        reasons = [*held.reasons, verdict]
-        Response.objects.filter(pk=held.pk).update(reasons=reasons)
-        held.reasons = reasons
-    return held
+    return moderation.hold(response, reason=note, layer="crosstalk")
 
 
 def _host(url: str) -> str:

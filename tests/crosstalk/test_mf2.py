@@ -11,8 +11,11 @@ import pytest
 
 from firsthand.crosstalk.protocols.webmention import (
     EXCERPT_MAX_CHARS,
+    MAX_DEPTH,
     REPLY_MAX_CHARS,
+    Unreadable,
     around_mark,
+    decode,
     normalized,
     read_source,
     same_site,
@@ -245,3 +248,34 @@ def test_normalized_and_same_site() -> None:
 
 def test_around_mark_without_a_mark_is_empty() -> None:
     assert around_mark("no mark here") == ""
+
+
+def test_a_page_nested_too_deeply_is_not_read() -> None:
+    deep = "<div>" * (MAX_DEPTH + 1) + f'<a href="{TARGET}">x</a>'
+    with pytest.raises(Unreadable, match="more than 256 deep"):
+        read_source(deep, HTML, SOURCE, TARGET)
+    # Old-style pages that never close <p> or <li> are not deep.
+    sloppy = "<ul>" + "<li><p>item" * 2000 + f'<a href="{TARGET}">x</a>'
+    assert read_source(sloppy, HTML, SOURCE, TARGET).links_to_target
+
+
+@pytest.mark.parametrize(
+    ("content", "content_type", "text"),
+    [
+        ("café".encode("latin-1"), "text/html; charset=ISO-8859-1", "café"),
+        (b'<meta charset="iso-8859-1"><p>caf\xe9', "text/html", "café"),
+        (
+            b'<meta http-equiv="Content-Type" '
+            b'content="text/html; charset=windows-1252">\x93quoted\x94',
+            "text/html",
+            "“quoted”",
+        ),
+        (b"\xef\xbb\xbfcaf\xc3\xa9", "text/html", "café"),
+        ("café".encode(), "text/html; charset=no-such-charset", "café"),
+        (b"caf\xff", "text/plain", "caf\ufffd"),
+    ],
+)
+def test_decode_follows_the_header_then_the_page(
+    content: bytes, content_type: str, text: str
+) -> None:
+    assert text in decode(content, content_type)

@@ -6,6 +6,7 @@ by field: ``<error>0</error>``, or ``<error>1</error>`` with a ``<message>``.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
@@ -169,3 +170,22 @@ def test_one_sender_is_rate_limited(ping: Ping, make_post: Callable[..., Post]) 
     answer = ping(draft.pk, url="https://bob.example/1")
     assert answer.status_code == 429
     assert read(answer)[0] == "1"
+
+
+def test_the_article_page_carries_the_trackback_discovery_block(
+    client: Client, post: Post
+) -> None:
+    """TrackBack 1.2 auto-discovery: RDF inside an HTML comment."""
+    page = client.get(post.get_absolute_url()).content.decode()
+    comment = re.search(r"<!--\s*(<rdf:RDF.*?</rdf:RDF>)\s*-->", page, re.DOTALL)
+    assert comment is not None
+    rdf = fromstring(comment.group(1))
+    (description,) = list(rdf)
+    attributes = {key.split("}")[1]: value for key, value in description.items()}
+    ping_url = "http://testserver" + reverse("crosstalk:trackback", args=[post.pk])
+    assert attributes == {
+        "about": target_of(post),
+        "identifier": target_of(post),
+        "title": post.title,
+        "ping": ping_url,
+    }

@@ -35,6 +35,9 @@ remote = receiving.remote
 send_webmention = receiving.send_webmention
 
 LATER = datetime.timedelta(minutes=2)  # past receive.REPEAT_WINDOW
+DATABASE_TASKS = {
+    "default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}
+}
 
 
 def later() -> Any:
@@ -358,6 +361,29 @@ def test_a_repeat_within_the_window_is_not_fetched_again(
     assert remote.fetches() == 1
 
 
+def test_with_a_worker_a_quick_update_waits_for_the_window(
+    remote: Source, post: Post, send_webmention: Send, settings: Settings
+) -> None:
+    """Section 3.2.4 updates are never lost: one sent within the window is kept
+    and verified when the window has passed (one fetch per window all the same)."""
+    target = target_of(post)
+    source = remote.page("/r/1", entry(target))
+    send_webmention(source, target)
+    first = Inbound.objects.get()
+    settings.TASKS = DATABASE_TASKS
+    answer = send_webmention(source, target)
+    assert answer.status_code == 201
+    waiting = Inbound.objects.exclude(pk=first.pk).get()
+    assert waiting.status == Inbound.Status.RECEIVED
+    job = DBTaskResult.objects.get(status="READY")
+    assert job.args_kwargs["args"] == [waiting.pk, 1]
+    assert job.run_after == first.created_at + receive.REPEAT_WINDOW
+    assert remote.fetches() == 1
+    # Sent a third time meanwhile: the same waiting mention.
+    assert send_webmention(source, target)["Location"] == answer["Location"]
+    assert DBTaskResult.objects.count() == 1
+
+
 def test_a_burst_of_mentions_to_many_posts_is_held(
     remote: Source, make_post: Callable[..., Post], send_webmention: Send
 ) -> None:
@@ -376,9 +402,7 @@ def test_a_burst_of_mentions_to_many_posts_is_held(
 def test_a_busy_source_is_tried_again_later(
     remote: Source, post: Post, settings: Settings
 ) -> None:
-    settings.TASKS = {
-        "default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}
-    }
+    settings.TASKS = DATABASE_TASKS
     target = target_of(post)
     source = remote.page("/r/1", "busy", status=503)
     inbound = Inbound.objects.create(

@@ -20,11 +20,13 @@ document, so it is always handed the parsed page here, never left to fetch.
 
 from __future__ import annotations
 
+import codecs
 import contextlib
 import dataclasses
 import json
 import re
 from collections.abc import Iterator, Sequence
+from html.parser import HTMLParser
 from typing import Any
 from urllib.parse import quote, unquote, urljoin, urlsplit, urlunsplit
 
@@ -61,9 +63,28 @@ _UNSEEN = ("script", "style", "template", "noscript", "head")
 # Private-use characters: where the link was, and where a block ended.
 _MARK = "\ue000"
 _BREAK = "\ue001"
+# html5lib builds the tree as a browser does, but its cost grows with the depth of
+# open elements at each tag (a page of 50,000 nested <div>s takes minutes) and
+# mf2py recurses through the tree: deeper pages are refused, not read.
+MAX_DEPTH = 256
+_VOID = frozenset({
+    "area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta",
+    "param", "source", "track", "wbr",
+})  # fmt: skip
+# Closed implicitly by the next one of their kind (<p>a<p>b): they add no depth.
+_IMPLIED_END = frozenset({
+    "p", "li", "dt", "dd", "option", "optgroup", "tr", "td", "th", "thead",
+    "tbody", "tfoot", "rb", "rt", "rp", "caption", "colgroup",
+})  # fmt: skip
+_CHARSET = re.compile(r"charset=[\"']?([\w.:-]+)", re.IGNORECASE)
+_META_CHARSET = re.compile(rb"<meta[^>]+charset\s*=\s*[\"']?([\w.:-]+)", re.IGNORECASE)
 _SENTENCE_END = re.compile(r"(?<=[.!?…])\s+")
 _URL_IN_TEXT = re.compile(r"https?://[^\s<>\"']+")
 _PATH_SAFE = "/:@!$&'()*+,;=-._~"
+
+
+class Unreadable(ValueError):
+    """The page cannot be read safely; the message says why."""
 
 
 @dataclasses.dataclass(frozen=True)
@@ -108,9 +129,28 @@ def normalized(url: str) -> str:
     return urlunsplit(("", netloc, path, parts.query, ""))
 
 
+def decode(content: bytes, content_type: str) -> str:
+    """The page's text: in the charset its Content-Type names, else the one a
+    byte-order mark or a ``<meta>`` in its first 2 KB names (HTML's encoding
+    prescan, simplified), else UTF-8; undecodable bytes become U+FFFD."""
+    named = _CHARSET.search(content_type)
+    charset = named.group(1) if named else ""
+    if not charset and content.startswith(codecs.BOM_UTF8):
+        charset = "utf-8-sig"
+    if not charset:
+        meta = _META_CHARSET.search(content[:2048])
+        charset = meta.group(1).decode("ascii") if meta else "utf-8"
+    try:
+        return content.decode(charset, errors="replace")
+    except LookupError:
+        return content.decode("utf-8", errors="replace")
+
+
 def read_source(content: str, content_type: str, base_url: str, target: str) -> Reading:
     """Read the source page (its text, its Content-Type, the URL it was fetched
-    from after redirects) for its link to ``target`` and what it says."""
+    from after redirects) for its link to ``target`` and what it says.
+
+    Raises ``Unreadable`` for HTML nested deeper than MAX_DEPTH."""
     wanted = normalized(target)
     media = content_type.split(";")[0].strip().lower()
     if not wanted:
@@ -128,7 +168,49 @@ def read_source(content: str, content_type: str, base_url: str, target: str) -> 
 
 
 def _read_html(content: str, base_url: str, wanted: str) -> Reading:
-    soup = BeautifulSoup(content, "html5lib")
+    _check_depth(content)
+    try:
+        return _read_tree(BeautifulSoup(content, "html5lib"), base_url, wanted)
+    except RecursionError as error:  # a backstop: _check_depth should prevent it
+        raise Unreadable("the page is nested too deeply to read") from error
+
+
+def _check_depth(content: str) -> None:
+    """A linear first pass (the standard library's tokenizer) that refuses pages
+    whose elements nest deeper than MAX_DEPTH."""
+    scanner = _DepthScanner()
+    try:
+        scanner.feed(content)
+        scanner.close()
+    except _TooDeep as error:
+        raise Unreadable(
+            f"the page nests elements more than {MAX_DEPTH} deep; not read"
+        ) from error
+
+
+class _TooDeep(Exception):
+    pass
+
+
+class _DepthScanner(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=False)
+        self.open: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in _VOID or tag in _IMPLIED_END:
+            return
+        self.open.append(tag)
+        if len(self.open) > MAX_DEPTH:
+            raise _TooDeep
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in self.open:
+            while self.open.pop() != tag:
+                pass
+
+
+def _read_tree(soup: BeautifulSoup, base_url: str, wanted: str) -> Reading:
     base = _base_of(soup, base_url)
     link = _first_link(soup, base, wanted)
     # Never without ``doc``: mf2py would fetch ``url`` itself, outside the guard.

@@ -1,11 +1,16 @@
-"""``{% crosstalk_endpoint "webmention" %}``: an endpoint's absolute URL, for the
-``<link>`` elements in ``base.html`` (see ``crosstalk.advertise``)."""
+"""Absolute URLs for the discovery elements in ``base.html``'s head: the
+endpoints' (``{% crosstalk_endpoint "webmention" %}``) and a post's permalink and
+TrackBack Ping URL (see ``crosstalk.advertise``)."""
 
 from __future__ import annotations
 
+import dataclasses
+
 from django import template
 
-from firsthand.crosstalk.advertise import endpoints
+from firsthand.blog.models import Post
+from firsthand.crosstalk.advertise import endpoints, trackback_url
+from firsthand.site import absolute
 
 register = template.Library()
 
@@ -21,4 +26,21 @@ def crosstalk_endpoint(context: template.Context, name: str) -> str:
         return urls.pingback
     raise template.TemplateSyntaxError(
         f"crosstalk_endpoint takes 'webmention' or 'pingback', not {name!r}."
+    )
+
+
+@dataclasses.dataclass(frozen=True)
+class PostUrls:
+    permalink: str
+    trackback: str  # empty while pings are switched off site-wide
+
+
+@register.simple_tag(takes_context=True)
+def crosstalk_post_urls(context: template.Context, post: Post) -> PostUrls:
+    """``{% crosstalk_post_urls post as urls %}``: the post's absolute permalink
+    and TrackBack Ping URL, for the TrackBack discovery block."""
+    request = context.get("request")
+    return PostUrls(
+        permalink=absolute(post.get_absolute_url(), request),
+        trackback=trackback_url(post.pk, request),
     )
