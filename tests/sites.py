@@ -35,8 +35,11 @@ def free_port() -> int:
 class Site:
     """One Firsthand site: ``with Site(tmp_path / "a") as a: …``."""
 
-    def __init__(self, data_dir: Path, *, allow: list[str] | None = None) -> None:
+    def __init__(
+        self, data_dir: Path, *, allow: list[str] | None = None, worker: bool = True
+    ) -> None:
         self.data_dir = data_dir
+        self.worker = worker
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.allow = list(allow or [])
@@ -96,7 +99,8 @@ class Site:
         self._spawn(
             "serve", "--host", "127.0.0.1", "--port", str(self.port), "--workers", "1"
         )
-        self._spawn("worker")
+        if self.worker:
+            self._spawn("worker")
         deadline = time.monotonic() + 30
         while time.monotonic() < deadline:
             try:
