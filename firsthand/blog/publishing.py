@@ -47,6 +47,11 @@ def publish_post(post: Post, *, at: datetime.datetime | None = None) -> Post:
         transaction.on_commit(
             lambda: signals.post_published.send(sender=Post, post_id=saved.pk)
         )
+    elif not saved.is_public and saved.published_at is not None:
+        at = saved.published_at
+        transaction.on_commit(
+            lambda: signals.post_scheduled.send(sender=Post, post_id=saved.pk, at=at)
+        )
     return saved
 
 

@@ -12,6 +12,11 @@ from django.dispatch import Signal
 # Arguments: post_id (int).
 post_published = Signal()
 
+# Sent after the transaction that scheduled a post for a future time commits, so
+# work that must happen when it appears can be queued for then.
+# Arguments: post_id (int), at (datetime).
+post_scheduled = Signal()
+
 # Sent after the transaction that saved an already public post commits (an edit).
 # Arguments: post_id (int).
 post_edited = Signal()

@@ -12,7 +12,7 @@ class CrosstalkConfig(AppConfig):
     def ready(self) -> None:
         # Imported here, once the app registry is ready: the receivers' module
         # imports the tasks, which import the models.
-        from firsthand.blog.signals import post_edited, post_published
+        from firsthand.blog.signals import post_edited, post_published, post_scheduled
         from firsthand.crosstalk import receivers
 
         # Sending Webmentions and pingbacks (docs/protocols/sending.md).
@@ -21,4 +21,7 @@ class CrosstalkConfig(AppConfig):
         )
         post_edited.connect(
             receivers.post_edited, dispatch_uid="firsthand.crosstalk.send.edited"
+        )
+        post_scheduled.connect(
+            receivers.post_scheduled, dispatch_uid="firsthand.crosstalk.send.scheduled"
         )

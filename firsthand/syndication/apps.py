@@ -13,7 +13,7 @@ class SyndicationConfig(AppConfig):
     def ready(self) -> None:
         # Imported here, once the app registry is ready: the receivers' module
         # imports the tasks, which import the models.
-        from firsthand.blog.signals import post_published
+        from firsthand.blog.signals import post_published, post_scheduled
         from firsthand.conversation.signals import response_published
         from firsthand.syndication import receivers
 
@@ -22,4 +22,7 @@ class SyndicationConfig(AppConfig):
         )
         response_published.connect(
             receivers.response_published, dispatch_uid="firsthand.websub.response"
+        )
+        post_scheduled.connect(
+            receivers.post_scheduled, dispatch_uid="firsthand.websub.scheduled"
         )

@@ -7,6 +7,7 @@ feeds changed, in the worker).
 
 from __future__ import annotations
 
+import datetime
 from typing import Any
 
 from firsthand.syndication import tasks
@@ -20,3 +21,13 @@ def response_published(
     sender: object, *, response_id: int, post_id: int, **kwargs: Any
 ) -> None:
     tasks.publish_response_task.enqueue(response_id)
+
+
+def post_scheduled(
+    sender: object, *, post_id: int, at: datetime.datetime, **kwargs: Any
+) -> None:
+    """Push the feeds when a scheduled post appears (the task finds nothing to push
+    if it is not public by then)."""
+    task = tasks.publish_post_task
+    if task.get_backend().supports_defer:
+        task.using(run_after=at).enqueue(post_id)
