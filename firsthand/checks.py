@@ -28,14 +28,14 @@ def sqlite_durability(
     return []
 
 
-def fetch_allow_in_production(
+def fetch_allow_is_set(
     *,
     app_configs: Sequence[AppConfig] | None,
     databases: Sequence[str] | None,
     **kwargs: Any,
 ) -> list[checks.CheckMessage]:
     allowed = getattr(settings, "FIRSTHAND_FETCH_ALLOW", [])
-    if allowed and not settings.DEBUG:
+    if allowed:
         return [
             checks.Warning(
                 "FIRSTHAND_FETCH_ALLOW lets outbound requests reach "

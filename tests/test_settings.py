@@ -23,7 +23,7 @@ from django.db import connection
 from django.test import override_settings
 
 from firsthand import env
-from firsthand.checks import sqlite_durability
+from firsthand.checks import fetch_allow_is_set, sqlite_durability
 
 ROOT = Path(__file__).resolve().parents[1]
 CONFIGURATION_DOC = ROOT / "docs" / "configuration.md"
@@ -484,3 +484,12 @@ def test_env_path_expands_home_and_resolves(
     monkeypatch.chdir(tmp_path)
     monkeypatch.setenv(VAR, "relative")
     assert env.env_path(VAR, Path("/unused")) == (tmp_path / "relative").resolve()
+
+
+def test_fetch_allow_is_warned_about_whenever_it_is_set() -> None:
+    with override_settings(FIRSTHAND_FETCH_ALLOW=["127.0.0.1:8025"]):
+        (warning,) = fetch_allow_is_set(app_configs=None, databases=None)
+    assert warning.id == "firsthand.W002"
+    assert "127.0.0.1:8025" in warning.msg
+    with override_settings(FIRSTHAND_FETCH_ALLOW=[]):
+        assert fetch_allow_is_set(app_configs=None, databases=None) == []

@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.apps import AppConfig
 from django.core import checks
 
-from firsthand.checks import fetch_allow_in_production, sqlite_durability
+from firsthand.checks import fetch_allow_is_set, sqlite_durability
 
 
 class BlogConfig(AppConfig):
@@ -14,4 +14,4 @@ class BlogConfig(AppConfig):
 
     def ready(self) -> None:
         checks.register(sqlite_durability)
-        checks.register(fetch_allow_in_production)
+        checks.register(fetch_allow_is_set)
