@@ -2,25 +2,19 @@
 
 from __future__ import annotations
 
-import os
 from argparse import ArgumentParser
 from pathlib import Path
 from typing import Any
 
-from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 
 from firsthand.conversation import learning
+from firsthand.conversation.spam import seed
 
 
 def default_files() -> list[Path]:
     """The team's labelled data beside the repository, when it is there."""
-    shared = Path(
-        os.environ.get(
-            "FIRSTHAND_SHARED_DIR", settings.PACKAGE_DIR.parent.parent / "shared"
-        )
-    )
-    return sorted((shared / "testdata" / "spam").glob("*.csv"))
+    return [path for path in seed.shared_paths() if path.is_file()]
 
 
 class Command(BaseCommand):
