@@ -18,17 +18,16 @@ from __future__ import annotations
 import datetime
 import hashlib
 import math
-import time
 from urllib.parse import unquote, urlsplit
 
 from django.conf import settings
 from django.contrib.auth.models import AnonymousUser
-from django.core.cache import caches
 from django.db import transaction
 from django.http import Http404, HttpRequest
 from django.urls import Resolver404, ResolverMatch, resolve
 from django.utils import timezone
 
+from firsthand import ratelimit
 from firsthand.blog.models import Post
 from firsthand.blog.views import find_post
 from firsthand.crosstalk.models import Inbound
@@ -279,39 +278,24 @@ def _not_too_soon(earlier: Inbound | None) -> None:
 
 
 def _limit_sender(remote_ip: str | None) -> None:
-    if not _count(f"crosstalk:ip:{remote_ip or 'unknown'}", PER_SENDER_PER_MINUTE):
+    if not ratelimit.allow(
+        f"crosstalk:ip:{remote_ip or 'unknown'}", PER_SENDER_PER_MINUTE
+    ):
         raise TooMany(
             "Too many pings from your address in the last minute; try again shortly.",
-            _rest_of_minute(),
+            ratelimit.rest_of_window(),
         )
 
 
 def _limit_source_host(source: str) -> None:
     host = (urlsplit(source).hostname or "").lower().rstrip(".")
     digest = hashlib.sha256(host.encode()).hexdigest()[:32]  # keys stay short
-    if not _count(f"crosstalk:source:{digest}", PER_SOURCE_HOST_PER_MINUTE):
+    if not ratelimit.allow(f"crosstalk:source:{digest}", PER_SOURCE_HOST_PER_MINUTE):
         raise TooMany(
             f"Too many pings naming pages on {host} in the last minute; "
             "try again shortly.",
-            _rest_of_minute(),
+            ratelimit.rest_of_window(),
         )
-
-
-def _count(key: str, ceiling: int) -> bool:
-    """One more in this minute's counter; False when over ``ceiling``."""
-    cache = caches["guard"]
-    key = f"{key}:{int(time.time() // 60)}"
-    cache.add(key, 0, timeout=120)
-    try:
-        count = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, timeout=120)
-        count = 1
-    return bool(count <= ceiling)
-
-
-def _rest_of_minute() -> int:
-    return max(1, 60 - int(time.time() % 60))
 
 
 # --- Storing -----------------------------------------------------------------------

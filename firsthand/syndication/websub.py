@@ -10,17 +10,16 @@ only then does anything change for it.
 from __future__ import annotations
 
 import dataclasses
-import time
 from collections.abc import Mapping
 from urllib.parse import unquote, urldefrag, urlsplit
 
 from django.conf import settings
-from django.core.cache import caches
 from django.db import transaction
 from django.http.request import split_domain_port, validate_host
 from django.urls import reverse
 from django.utils import timezone
 
+from firsthand import ratelimit
 from firsthand.crosstalk.fetch import refusal, wire_form
 from firsthand.syndication import push, tasks
 from firsthand.syndication.models import Subscription
@@ -112,26 +111,13 @@ def topic_path_of(topic_url: str) -> str:
 
 def within_limits(client_address: str | None) -> bool:
     """Count a request against its client address; False when over the ceiling."""
-    return _count(f"websub:ip:{client_address}", PER_ADDRESS_PER_MINUTE)
+    return ratelimit.allow(f"websub:ip:{client_address}", PER_ADDRESS_PER_MINUTE)
 
 
 def callback_within_limits(callback: str) -> bool:
     """Count a request against the host it would make Firsthand call."""
     host = (urlsplit(callback).hostname or "").lower()
-    return _count(f"websub:callback:{host}", PER_CALLBACK_HOST_PER_MINUTE)
-
-
-def _count(key: str, ceiling: int) -> bool:
-    """One more in this minute's counter, in the shared ``guard`` cache."""
-    cache = caches["guard"]
-    key = f"{key}:{int(time.time() // 60)}"
-    cache.add(key, 0, timeout=120)
-    try:
-        count = cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, timeout=120)
-        count = 1
-    return count <= ceiling
+    return ratelimit.allow(f"websub:callback:{host}", PER_CALLBACK_HOST_PER_MINUTE)
 
 
 @transaction.atomic
