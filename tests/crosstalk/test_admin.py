@@ -34,3 +34,9 @@ def test_pings_are_listed_read_only_and_the_status_secret_is_hidden(
     )
     assert detail.status_code == 200
     assert inbound.token.encode() not in detail.content
+
+
+def test_authors_can_reblog_from_their_admin(ada_client: Client) -> None:
+    index = ada_client.get(reverse("admin:index"))
+    assert index.status_code == 200
+    assert reverse("reblog:compose").encode() in index.content
