@@ -25,7 +25,7 @@ from django.urls import reverse
 from pytest_django.fixtures import Settings
 
 from firsthand.blog.models import Author, Post
-from firsthand.conversation import moderation, spam
+from firsthand.conversation import moderation
 from firsthand.conversation.models import BlockRule, Response, ResponseEdit
 from firsthand.rendering import render_response
 from tests.oracle import active_content
@@ -695,9 +695,6 @@ def test_ban_of_something_the_response_lacks_is_refused(
     assert ada_client.post(action_url("ban", held), {"kind": "word"}).status_code == 400
 
 
-@pytest.mark.skipif(
-    not hasattr(spam, "judge"), reason="the spam layers are not in place yet"
-)
 @pytest.mark.parametrize(
     ("kind", "next_from"),
     [
