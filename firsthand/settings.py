@@ -100,6 +100,10 @@ FIRSTHAND_POSTS_PER_PAGE = env_int("FIRSTHAND_POSTS_PER_PAGE", 10, minimum=1)
 FIRSTHAND_RESPONSE_MAX_CHARS = env_int(
     "FIRSTHAND_RESPONSE_MAX_CHARS", 20_000, minimum=1
 )
+# Top-level responses per thread page (each with all its replies).
+FIRSTHAND_THREAD_PAGE_SIZE = env_int("FIRSTHAND_THREAD_PAGE_SIZE", 100, minimum=1)
+# How long a commenter may edit or withdraw their own response from the same browser.
+FIRSTHAND_EDIT_MINUTES = env_int("FIRSTHAND_EDIT_MINUTES", 15)
 FIRSTHAND_SERVE_WORKERS = env_int("FIRSTHAND_SERVE_WORKERS", 2, minimum=1)
 
 # --- Guard rails (docs/configuration.md, docs/spam.md) ----------------------------
@@ -255,6 +259,28 @@ CACHES: dict[str, dict[str, Any]] = {
 TASKS: dict[str, dict[str, Any]] = {
     "default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}
 }
+
+# --- Email -----------------------------------------------------------------------
+
+# Notifications go out from `firsthand worker`. Without FIRSTHAND_SMTP_HOST they
+# are printed to the worker's console (a new site sends nothing by surprise).
+DEFAULT_FROM_EMAIL = env_str("FIRSTHAND_EMAIL_FROM", "Firsthand <firsthand@localhost>")
+SERVER_EMAIL = DEFAULT_FROM_EMAIL
+EMAIL_HOST = env_str("FIRSTHAND_SMTP_HOST", "")
+EMAIL_PORT = env_int("FIRSTHAND_SMTP_PORT", 587, minimum=1)
+EMAIL_HOST_USER = env_str("FIRSTHAND_SMTP_USER", "")
+EMAIL_HOST_PASSWORD = env_str("FIRSTHAND_SMTP_PASSWORD", "")
+_SMTP_SECURITY = env_choice(
+    "FIRSTHAND_SMTP_SECURITY", "starttls", ["starttls", "tls", "none"]
+)
+EMAIL_USE_TLS = _SMTP_SECURITY == "starttls"
+EMAIL_USE_SSL = _SMTP_SECURITY == "tls"
+EMAIL_TIMEOUT = 30
+EMAIL_BACKEND = (
+    "django.core.mail.backends.smtp.EmailBackend"
+    if EMAIL_HOST
+    else "django.core.mail.backends.console.EmailBackend"
+)
 
 # --- Internationalisation -------------------------------------------------------
 

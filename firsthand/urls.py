@@ -53,6 +53,18 @@ blog_patterns = (
             advertised(conversation.article),
             name="post",
         ),
+        # Threads: the reply form for one response (works without script), and a
+        # response's lasting address, which redirects to the page it is on.
+        path(
+            "<yyyy:year>/<dd:month>/<dd:day>/<str:slug>/reply/<int:number>/",
+            conversation.reply_form,
+            name="reply",
+        ),
+        path(
+            "<yyyy:year>/<dd:month>/<dd:day>/<str:slug>/comments/<int:number>/",
+            conversation.permalink,
+            name="response",
+        ),
     ],
     "blog",
 )

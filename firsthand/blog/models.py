@@ -25,6 +25,9 @@ class Author(models.Model):
     display_name = models.CharField(max_length=100)
     bio = models.TextField(blank=True)
     website = models.URLField(blank=True)
+    notify_by_email = models.BooleanField(
+        "email me new and held responses to my posts", default=True
+    )
 
     class Meta:
         ordering = ["display_name"]
@@ -114,6 +117,8 @@ class Post(models.Model):
     # Kept by conversation's workflows in the same transaction as each write.
     response_count = models.PositiveIntegerField(default=0, editable=False)
     last_response_number = models.PositiveIntegerField(default=0, editable=False)
+    # How many top-level conversations the thread has had (pages count these).
+    last_root_ordinal = models.PositiveIntegerField(default=0, editable=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

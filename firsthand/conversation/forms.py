@@ -52,6 +52,15 @@ class ResponseForm(forms.Form):
         strip=False,
         widget=forms.Textarea(attrs={"rows": 8}),
     )
+    # The number of the response this one answers (a reply), empty for a new
+    # top-level comment. Rendered by hand in the template (see _form.html).
+    in_reply_to = forms.IntegerField(required=False, min_value=1)
+    notify_replies = forms.BooleanField(
+        label="Email me replies to my comment", required=False
+    )
+    notify_post = forms.BooleanField(
+        label="Email me new comments on this post", required=False
+    )
     # Guard fields, rendered by hand in the template (see _form.html).
     ticket = forms.CharField(required=False, widget=forms.HiddenInput)
     # A honeypot: hidden from people (CSS, aria-hidden, no tab stop), filled by bots.

@@ -13,7 +13,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from firsthand.conversation import flood, guard, rules, spam
+from firsthand.conversation import flood, guard, rules, signals, spam
 from firsthand.conversation.models import Response
 from firsthand.conversation.spam.verdict import Judgement, Outcome
 from firsthand.conversation.submission import Submission
@@ -54,6 +54,8 @@ def receive(submission: Submission) -> Response:
         raise Rejected(errors)
     if submission.ticket:
         _raise_if_received(submission.ticket)
+    if submission.parent_id is not None:
+        _check_parent(submission)
     if submission.source in rules.UPDATABLE_SOURCES:
         earlier = (
             Response.objects.filter(
@@ -109,6 +111,7 @@ def receive(submission: Submission) -> Response:
             response = Response(
                 post=post,
                 kind=submission.kind,
+                parent_id=submission.parent_id,
                 author_name=submission.author_name,
                 author_email=submission.author_email,
                 author_url=submission.author_url,
@@ -129,6 +132,15 @@ def receive(submission: Submission) -> Response:
                 status_changed_at=now,
             )
             set_status(post, response, status)
+            stored_id, stored_status = response.pk, response.status
+            transaction.on_commit(
+                lambda: signals.response_stored.send(
+                    sender=Response,
+                    response_id=stored_id,
+                    post_id=submission.post_id,
+                    status=stored_status,
+                )
+            )
     except IntegrityError:
         # Two copies of one form raced past the first check; the other one won.
         if submission.ticket:
@@ -172,6 +184,28 @@ def _revise(earlier: Response, submission: Submission) -> Response:
             current.status_changed_at = timezone.now()
             set_status(post, current, status)
     return current
+
+
+def _check_parent(submission: Submission) -> None:
+    """A reply answers a response readers can see, on the same post."""
+    parent = (
+        Response.objects.filter(
+            pk=submission.parent_id or 0, post_id=submission.post_id
+        )
+        .values_list("status", "kind")
+        .first()
+    )
+    if parent is None or parent[1] not in rules.THREADED_KINDS:
+        raise Rejected({"__all__": ["There is no such comment to reply to here."]})
+    if parent[0] != Response.Status.VISIBLE:
+        raise Rejected(
+            {
+                "__all__": [
+                    "The comment you are replying to is no longer shown. Your text is "
+                    "still here: post it as a new comment instead."
+                ]
+            }
+        )
 
 
 def _raise_if_received(ticket: str) -> None:

@@ -39,8 +39,21 @@ class ResponseQuerySet(models.QuerySet["Response"]):
         )
 
     def thread_of(self, post: Post) -> ResponseQuerySet:
-        """The visible thread of one post, in order: the one query the page runs."""
-        return self.visible().filter(post=post).order_by("number")
+        """The visible thread of one post, in order: the one query the page runs.
+
+        Ordered by ``path``, every reply comes right after what it answers (depth
+        first); links and reactions (no path) sort before everything else.
+        """
+        return self.visible().filter(post=post).order_by("path", "number")
+
+    def page_of_thread(self, post: Post, first: int, last: int) -> ResponseQuerySet:
+        """The visible responses of top-level conversations ``first``..``last``
+        (by ``root_ordinal``), depth first: one page of the thread in one query."""
+        return (
+            self.visible()
+            .filter(post=post, root_ordinal__gte=first, root_ordinal__lte=last)
+            .order_by("path")
+        )
 
 
 class Response(models.Model):
@@ -71,6 +84,23 @@ class Response(models.Model):
     # Stable per-post number, given when the response first becomes visible and
     # never reused, even after the response is removed.
     number = models.PositiveIntegerField(null=True, blank=True, editable=False)
+    # What this response answers, if it is a reply to another response.
+    parent = models.ForeignKey(
+        "self",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="replies",
+    )
+    # Where it sits in the thread, fixed when it is numbered: the zero-padded
+    # numbers of its ancestors and its own, joined by dots ("0000004.0000009").
+    # Sorting by path lists every reply right after what it answers. Beyond
+    # THREAD_MAX_DEPTH replies stay flat (siblings, in order of arrival).
+    path = models.CharField(max_length=100, blank=True, default="", editable=False)
+    # Which top-level conversation it belongs to, counted from 1 in order of
+    # arrival (a reply takes its top-level ancestor's): decides the thread page it
+    # is on. Links and reactions have none; they are listed on the first page.
+    root_ordinal = models.PositiveIntegerField(null=True, blank=True, editable=False)
     kind = models.CharField(max_length=20, choices=Kind.choices, default=Kind.COMMENT)
     status = models.CharField(
         max_length=20, choices=Status.choices, default=Status.PENDING, db_index=True
@@ -123,6 +153,7 @@ class Response(models.Model):
         ]
         indexes = [
             models.Index(fields=["post", "status", "number"]),
+            models.Index(fields=["post", "status", "root_ordinal"]),
             models.Index(fields=["post", "author_email"]),
             models.Index(fields=["post", "ip_address"]),
             models.Index(fields=["status", "-created_at"]),
@@ -133,7 +164,23 @@ class Response(models.Model):
         return f"{label} by {self.author_name} on {self.post_id}"
 
     def get_absolute_url(self) -> str:
-        return f"{self.post.get_absolute_url()}#{self.anchor}"
+        """Where it is shown: its thread page and anchor (post must be loaded)."""
+        page = self.thread_page
+        query = f"?page={page}" if page > 1 else ""
+        return f"{self.post.get_absolute_url()}{query}#{self.anchor}"
+
+    @property
+    def thread_page(self) -> int:
+        """The page of the post's thread this response is on (1 for links)."""
+        if not self.root_ordinal:
+            return 1
+        size = settings.FIRSTHAND_THREAD_PAGE_SIZE
+        return (self.root_ordinal - 1) // size + 1
+
+    @property
+    def depth(self) -> int:
+        """0 for a top-level response, 1 for a reply to it, and so on."""
+        return self.path.count(".") if self.path else 0
 
     @property
     def anchor(self) -> str:
@@ -188,6 +235,58 @@ class ResponseEdit(models.Model):
 
     def __str__(self) -> str:
         return f"edit of {self.response_id} at {self.edited_at:%Y-%m-%d %H:%M}"
+
+
+class Follow(models.Model):
+    """Someone asked to hear by email about replies or new responses.
+
+    Nothing is sent to the address until it confirms (double opt-in); every email
+    carries a signed one-click link that ends the follow.
+    """
+
+    class Scope(models.TextChoices):
+        REPLIES = "replies", "Replies to my response"
+        POST = "post", "New responses on the post"
+
+    email = models.EmailField(max_length=254)
+    scope = models.CharField(max_length=10, choices=Scope.choices)
+    post = models.ForeignKey(Post, on_delete=models.CASCADE, related_name="follows")
+    # The response whose replies are followed (scope "replies"); the response
+    # that asked for the follow otherwise.
+    response = models.ForeignKey(
+        Response, on_delete=models.CASCADE, related_name="follows"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    # Set when the response that asked for it became visible: only then is a
+    # confirmation email sent (spam never makes Firsthand email anyone).
+    requested_at = models.DateTimeField(null=True, blank=True)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["email", "scope", "response"], name="follow_once"
+            )
+        ]
+        indexes = [
+            models.Index(fields=["email"]),
+            models.Index(fields=["post", "scope"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.email} follows {self.get_scope_display().lower()}"
+
+
+class SentEmail(models.Model):
+    """One row per email sent, keyed by what it is about: a job run twice (a
+    worker restarted mid-job) finds the row and sends nothing twice."""
+
+    key = models.CharField(max_length=300, unique=True)
+    sent_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self) -> str:
+        return self.key
 
 
 class BlockRule(models.Model):

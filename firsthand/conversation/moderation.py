@@ -17,7 +17,7 @@ from firsthand.blog.models import Author
 from firsthand.conversation import intake, learning
 from firsthand.conversation.models import BlockRule, Response, ResponseEdit
 from firsthand.conversation.submission import Submission
-from firsthand.conversation.threadstate import lock_post, set_status
+from firsthand.conversation.threadstate import lock_post, reparent, set_status
 from firsthand.rendering import clean_text, render_response
 
 # Who may moderate: Django's "can change response" permission (superusers have it).
@@ -153,15 +153,41 @@ def reply(response: Response, body: str, *, moderator: User) -> Response:
             response = approve(response)
         author = Author.objects.filter(user=moderator).first()
         name = author.display_name if author else (moderator.get_full_name() or "")
-        opening = f"[#{response.number}](#{response.anchor}) {response.author_name} —"
         return intake.receive(
             Submission(
                 post_id=response.post_id,
                 kind=Response.Kind.COMMENT,
+                parent_id=response.pk,
                 author_name=name or moderator.get_username(),
                 author_email=moderator.email,
                 author_url=author.website if author else "",
-                body=f"{opening} {body.strip()}",
+                body=body.strip(),
                 source="moderator",
             )
         )
+
+
+def make_reply(response: Response, parent: Response | None) -> Response:
+    """Move a response (with its replies) under ``parent``, or back to the top
+    level when ``parent`` is None: for threads made flat by an import."""
+    with transaction.atomic():
+        post = lock_post(response.post_id)
+        current = Response.objects.get(pk=response.pk)
+        target = Response.objects.get(pk=parent.pk) if parent is not None else None
+        if not current.path:
+            raise ValueError("Only a numbered comment or reply can be moved.")
+        if target is not None:
+            if target.post_id != current.post_id or not target.path:
+                raise ValueError(
+                    "A reply must answer a numbered comment of the same post."
+                )
+            if target.pk == current.pk or target.path.startswith(f"{current.path}."):
+                raise ValueError(
+                    "A comment cannot answer itself or one of its replies."
+                )
+            if target.pk == current.parent_id:
+                return current
+        elif current.parent_id is None:
+            return current
+        reparent(post, current, target)
+    return current

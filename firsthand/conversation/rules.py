@@ -22,6 +22,13 @@ REACTION_KINDS = frozenset({"like", "repost"})
 REMOTE_KINDS = LINK_KINDS | REACTION_KINDS | {REPLY}
 # Kinds whose text is shown as (safe) HTML; the others are plain excerpts.
 RENDERED_KINDS = frozenset({COMMENT, REPLY})
+# Kinds that take part in the threaded conversation (can be replied to, are paged);
+# links and reactions are listed apart.
+THREADED_KINDS = frozenset({COMMENT, REPLY})
+# Replies deeper than this stay flat: siblings in order of arrival, each saying
+# whom it answers. Also the visual indentation limit.
+THREAD_MAX_DEPTH = 5
+_PATH_WIDTH = 7
 # Sources that may send the same response again, changed (Webmention updates).
 UPDATABLE_SOURCES = frozenset({"webmention"})
 KINDS = frozenset({COMMENT}) | REMOTE_KINDS
@@ -270,3 +277,38 @@ def initial_status(outcome: str, *, near_duplicate: bool) -> str:
     if outcome == "hold" or near_duplicate:
         return "pending"
     return VISIBLE
+
+
+def thread_path(number: int, parent_path: str = "") -> str:
+    """Where a response numbered ``number`` sits, below ``parent_path``.
+
+    Sorting paths as text lists each reply right after what it answers (depth
+    first, then in order of numbering). Below THREAD_MAX_DEPTH a reply becomes
+    the last sibling of what it answers instead of its child.
+    """
+    own = f"{number:0{_PATH_WIDTH}d}"
+    if not parent_path:
+        return own
+    ancestors = parent_path.split(".")[:THREAD_MAX_DEPTH]
+    return ".".join([*ancestors, own])
+
+
+def parent_path_of(path: str) -> str:
+    """The path of the place a response hangs from ("" for top level)."""
+    return path.rpartition(".")[0]
+
+
+def number_in_path(path: str) -> int:
+    """The response number a path ends with."""
+    return int(path.rpartition(".")[2])
+
+
+def thread_pages(top_level_count: int, page_size: int) -> int:
+    """How many pages a thread with this many top-level responses has (at least 1)."""
+    return max(1, math.ceil(top_level_count / page_size))
+
+
+def ordinals_on_page(page: int, page_size: int) -> tuple[int, int]:
+    """The first and last top-level ordinal shown on ``page`` (counted from 1)."""
+    first = (page - 1) * page_size + 1
+    return first, first + page_size - 1

@@ -16,6 +16,8 @@ class Submission:
     author_url: str = ""
     author_title: str = ""
     author_photo: str = ""
+    # The response this one answers (same post, visible), for replies in the thread.
+    parent_id: int | None = None
     source_url: str = ""
     source_title: str = ""
     ip_address: str | None = None

@@ -24,6 +24,60 @@ def lock_post(post_id: int) -> Post:
     return Post.objects.select_for_update().get(pk=post_id)
 
 
+def _place(post: Post, response: Response) -> None:
+    """Fix the newly numbered response's place in the thread: below its parent,
+    or as the next top-level conversation."""
+    assert response.number is not None
+    parent = None
+    if response.parent_id is not None:
+        parent = (
+            Response.objects.filter(pk=response.parent_id, post_id=post.pk)
+            .exclude(path="")
+            .values("path", "root_ordinal")
+            .first()
+        )
+    if parent is not None:
+        response.path = rules.thread_path(response.number, parent["path"])
+        response.root_ordinal = parent["root_ordinal"]
+    else:
+        response.parent = None
+        post.last_root_ordinal += 1
+        response.path = rules.thread_path(response.number)
+        response.root_ordinal = post.last_root_ordinal
+
+
+def reparent(post: Post, response: Response, parent: Response | None) -> None:
+    """Move a numbered response (and every reply below it) under ``parent``, or to
+    the top level. Its top-level ordinal is given up (its page keeps a gap) rather
+    than renumbering everyone else's pages."""
+    old_prefix = response.path
+    if parent is not None:
+        new_path = rules.thread_path(response.number or 0, parent.path)
+        ordinal = parent.root_ordinal
+    else:
+        post.last_root_ordinal += 1
+        new_path = rules.thread_path(response.number or 0)
+        ordinal = post.last_root_ordinal
+    below = list(
+        Response.objects.filter(
+            post_id=post.pk, path__startswith=f"{old_prefix}."
+        ).order_by("path")
+    )
+    response.parent = parent
+    response.path = new_path
+    response.root_ordinal = ordinal
+    response.save(update_fields=["parent", "path", "root_ordinal", "updated_at"])
+    placed = {old_prefix: new_path}
+    for child in below:
+        above = placed.get(rules.parent_path_of(child.path), new_path)
+        moved = rules.thread_path(child.number or 0, above)
+        placed[child.path] = moved
+        child.path = moved
+        child.root_ordinal = ordinal
+        child.save(update_fields=["path", "root_ordinal", "updated_at"])
+    Post.objects.filter(pk=post.pk).update(last_root_ordinal=post.last_root_ordinal)
+
+
 def set_status(post: Post, response: Response, status: str) -> None:
     """Move ``response`` to ``status``, numbering and counting as the rules say."""
     old = response.status if response.pk else None
@@ -31,11 +85,14 @@ def set_status(post: Post, response: Response, status: str) -> None:
     if first_time_visible:
         post.last_response_number += 1
         response.number = post.last_response_number
+        if response.kind in rules.THREADED_KINDS:
+            _place(post, response)
     response.status = status
     delta = rules.count_delta(old, status)
     response.save()
     Post.objects.filter(pk=post.pk).update(
         last_response_number=post.last_response_number,
+        last_root_ordinal=post.last_root_ordinal,
         response_count=F("response_count") + delta,
     )
     post.response_count += delta

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.core import signing
-from django.http import HttpRequest, HttpResponse, HttpResponseBase
+from django.conf import settings
+from django.db.models import Q
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_http_methods
@@ -17,49 +18,68 @@ from django.views.decorators.http import require_http_methods
 from firsthand.blog.models import Post
 from firsthand.blog.views import article_context, find_post
 from firsthand.client import client_ip
-from firsthand.conversation import intake, tickets
+from firsthand.conversation import following, intake, mine, rules, thread, tickets
 from firsthand.conversation.forms import ResponseForm
 from firsthand.conversation.models import Response
 from firsthand.conversation.submission import Submission
 
-# The signed cookie that lets a person see their own held responses.
-MINE_COOKIE = "firsthand_mine"
-MINE_SALT = "firsthand.conversation.mine"
-MINE_MAX_AGE = 30 * 24 * 3600
-MINE_KEEP = 20
 
-
-def _mine(request: HttpRequest) -> list[int]:
-    """Ids of the responses this browser posted that may still be held."""
+def _page_number(request: HttpRequest, pages: int) -> int:
+    """The thread page asked for (?page=N); 404 for one that does not exist."""
+    raw = request.GET.get("page", "1")
     try:
-        value = request.get_signed_cookie(
-            MINE_COOKIE, salt=MINE_SALT, max_age=MINE_MAX_AGE
-        )
-        ids = [int(part) for part in str(value).split(".") if part]
-    except (KeyError, signing.BadSignature, ValueError):
-        return []
-    return ids[-MINE_KEEP:]
+        page = int(raw)
+    except ValueError:
+        raise Http404("No such page of comments.") from None
+    if not 1 <= page <= pages:
+        raise Http404("No such page of comments.")
+    return page
 
 
 def _page_context(
-    request: HttpRequest, post: Post, form: ResponseForm, ticket: str
+    request: HttpRequest,
+    post: Post,
+    form: ResponseForm,
+    ticket: str,
+    *,
+    page: int = 1,
+    replying_to: Response | None = None,
 ) -> dict[str, Any]:
-    thread = list(Response.objects.thread_of(post))
-    mine = _mine(request)
+    size = settings.FIRSTHAND_THREAD_PAGE_SIZE
+    pages = rules.thread_pages(post.last_root_ordinal, size)
+    first, last = rules.ordinals_on_page(page, size)
+    on_page = Q(root_ordinal__gte=first, root_ordinal__lte=last)
+    if page == 1:  # links and reactions are listed once, on the first page
+        on_page |= Q(root_ordinal__isnull=True)
+    rows = list(
+        Response.objects.visible().filter(on_page, post=post).order_by("path", "number")
+    )
+    threaded = [r for r in rows if r.path]
+    for row in rows:
+        row.post = post  # permalinks need the post; it is already loaded
+    mine_ids = mine.read(request)
     pending = (
-        list(Response.objects.awaiting_moderation().filter(post=post, pk__in=mine))
-        if mine
+        list(Response.objects.awaiting_moderation().filter(post=post, pk__in=mine_ids))
+        if mine_ids
         else []
     )
     return {
         **article_context(post),
-        "comments": [r for r in thread if not (r.is_link or r.is_reaction)],
-        "links": [r for r in thread if r.is_link],
-        "likes": [r for r in thread if r.kind == Response.Kind.LIKE],
-        "reposts": [r for r in thread if r.kind == Response.Kind.REPOST],
+        "thread": thread.entries(threaded),
+        "comments": [r for r in threaded if not r.parent_id],
+        "links": [r for r in rows if r.is_link],
+        "likes": [r for r in rows if r.kind == Response.Kind.LIKE],
+        "reposts": [r for r in rows if r.kind == Response.Kind.REPOST],
         "pending": pending,
+        "mine": set(mine_ids),
         "form": form,
         "ticket": ticket,
+        "replying_to": replying_to,
+        "replies_open": post.comments_open and post.is_public,
+        "reply_base": f"{post.get_absolute_url()}reply/",
+        "thread_page": page,
+        "thread_pages": pages,
+        "thread_page_numbers": range(1, pages + 1),
     }
 
 
@@ -67,22 +87,71 @@ def article(
     request: HttpRequest, year: int, month: int, day: int, slug: str
 ) -> HttpResponse:
     post = find_post(request, year, month, day, slug)
-    context = _page_context(request, post, ResponseForm(), tickets.issue(post.pk))
+    size = settings.FIRSTHAND_THREAD_PAGE_SIZE
+    page = _page_number(request, rules.thread_pages(post.last_root_ordinal, size))
+    context = _page_context(
+        request, post, ResponseForm(), tickets.issue(post.pk), page=page
+    )
     return render(request, "conversation/article.html", context)
+
+
+def _visible_response(post: Post, number: int) -> Response:
+    response = get_object_or_404(
+        Response.objects.visible().filter(kind__in=rules.THREADED_KINDS),
+        post=post,
+        number=number,
+    )
+    response.post = post
+    return response
+
+
+def reply_form(
+    request: HttpRequest, year: int, month: int, day: int, slug: str, number: int
+) -> HttpResponse:
+    """The form for answering response ``number``: its own page, no script needed."""
+    post = find_post(request, year, month, day, slug)
+    parent = _visible_response(post, number)
+    form = ResponseForm(initial={"in_reply_to": number})
+    context = _page_context(
+        request,
+        post,
+        form,
+        tickets.issue(post.pk),
+        page=parent.thread_page,
+        replying_to=parent,
+    )
+    return render(request, "conversation/reply.html", context)
+
+
+def permalink(
+    request: HttpRequest, year: int, month: int, day: int, slug: str, number: int
+) -> HttpResponseBase:
+    """A response's lasting address: sends the reader to the page it is on now."""
+    post = find_post(request, year, month, day, slug)
+    response = get_object_or_404(Response.objects.visible(), post=post, number=number)
+    response.post = post
+    return redirect(response.get_absolute_url())
 
 
 @require_http_methods(["GET", "POST"])
 def respond(request: HttpRequest, post_id: int) -> HttpResponseBase:
-    post = get_object_or_404(Post.objects.visible_to(request.user), pk=post_id)
+    post = get_object_or_404(
+        Post.objects.visible_to(request.user).select_related("author"), pk=post_id
+    )
     if request.method != "POST":
         return redirect(f"{post.get_absolute_url()}#respond")
     form = ResponseForm(request.POST)
     form.full_clean()
     data = form.cleaned_data
     ticket = tickets.read(data["ticket"], post.pk)
+    number = data.get("in_reply_to")
+    parent = (
+        Response.objects.filter(post=post, number=number).first() if number else None
+    )
     submission = Submission(
         post_id=post.pk,
         kind=Response.Kind.COMMENT,
+        parent_id=parent.pk if parent else None,
         author_name=data["author_name"],
         author_email=data["author_email"],
         author_url=data["author_url"],
@@ -96,6 +165,10 @@ def respond(request: HttpRequest, post_id: int) -> HttpResponseBase:
         honeypot=data["leave_blank"],
     )
     try:
+        if number and parent is None:
+            raise intake.Rejected(
+                {"__all__": ["There is no such comment to reply to here."]}
+            )
         response = intake.receive(submission)
     except intake.AlreadyReceived as received:
         # A double submit: show the first one instead of posting it twice.
@@ -110,22 +183,30 @@ def respond(request: HttpRequest, post_id: int) -> HttpResponseBase:
         form.focus_first_error()
         # The same ticket again: fixing a typo must not look like a bot's speed.
         again = data["ticket"] if ticket else tickets.issue(post.pk)
-        context = _page_context(request, post, form, again)
+        shown = parent if parent and parent.status == Response.Status.VISIBLE else None
+        if shown is not None:
+            shown.post = post
+        context = _page_context(
+            request,
+            post,
+            form,
+            again,
+            page=shown.thread_page if shown else 1,
+            replying_to=shown,
+        )
         context["duplicate_of"] = rejection.existing
-        return render(request, "conversation/article.html", context, status=400)
+        template = "conversation/reply.html" if shown else "conversation/article.html"
+        return render(request, template, context, status=400)
+    following.follow_from_form(
+        response, replies=data["notify_replies"], post=data["notify_post"]
+    )
     # Post/Redirect/Get: a reload shows the comment instead of posting it again.
     http_response = redirect(response.get_absolute_url())
-    if response.status == Response.Status.PENDING:
-        mine = [*_mine(request), response.pk][-MINE_KEEP:]
-        http_response.set_signed_cookie(
-            MINE_COOKIE,
-            ".".join(map(str, mine)),
-            salt=MINE_SALT,
-            max_age=MINE_MAX_AGE,
-            httponly=True,
-            samesite="Lax",
-            secure=request.is_secure(),
-        )
+    mine.remember(request, http_response, response.pk)
+    draft = request.POST.get("draft", "")
+    if draft and len(draft) <= 40 and draft.isalnum():
+        # Tells the page's script that this draft was posted, so it can forget it.
+        http_response.set_cookie("firsthand_posted", draft, max_age=120, samesite="Lax")
     return http_response
 
 

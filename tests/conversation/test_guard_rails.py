@@ -18,7 +18,7 @@ from firsthand.blog.models import Post
 from firsthand.conversation import intake, moderation, tickets
 from firsthand.conversation.models import BlockRule, Response
 from firsthand.conversation.rules import comparable
-from firsthand.conversation.views import MINE_COOKIE
+from firsthand.conversation.mine import COOKIE as MINE_COOKIE
 from tests.conftest import submission_for
 from tests.testdata import shared_file
 
