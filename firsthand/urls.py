@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib import admin
 from django.urls import include, path, register_converter
 
@@ -73,6 +75,18 @@ conversation_patterns = (
     [path("respond/<int:post_id>/", conversation.respond, name="respond")],
     "conversation",
 )
+
+# --- Following: email follows, confirmation and one-click unsubscribe -----------
+# (conversation.following_views; docs/notifications.md)
+following_patterns: tuple[list[Any], str] = ([], "following")
+
+# --- Privacy: a commenter's own responses by email address --------------------
+# (conversation.privacy_views; docs/privacy.md)
+privacy_patterns: tuple[list[Any], str] = ([], "privacy")
+
+# --- Own responses: the commenter edits or withdraws within the edit window ----
+# (conversation.own_views)
+own_patterns: tuple[list[Any], str] = ([], "own")
 
 # --- Moderation queue -----------------------------------------------------------
 # Staff with the "can change response" permission; every action is a POST that
@@ -183,6 +197,9 @@ urlpatterns = [
     path("", include(syndication_patterns)),
     path("moderate/", include(moderate_patterns)),
     path("", include(conversation_patterns)),
+    path("", include(following_patterns)),
+    path("", include(privacy_patterns)),
+    path("", include(own_patterns)),
     path("", include(reblog_patterns)),
     path("", include(crosstalk_patterns)),
     path("", include(blog_patterns)),
