@@ -50,6 +50,8 @@ class DemoResponse:
     author_title: str = ""
     source_url: str = ""
     source_title: str = ""
+    # The number of the earlier response this one replies to (0: top level).
+    in_reply_to: int = 0
 
 
 AUTHOR: DemoAuthor = DemoAuthor(
@@ -307,6 +309,7 @@ ARTICLE_RESPONSES: tuple[DemoResponse, ...] = (
             "come out of nowhere."
         ),
         minutes_after=84,
+        in_reply_to=2,
         author_email="mei.tanaka@example.net",
     ),
     DemoResponse(
@@ -404,6 +407,7 @@ ARTICLE_RESPONSES: tuple[DemoResponse, ...] = (
             "the month."
         ),
         minutes_after=538,
+        in_reply_to=3,
         author_email="hugo.lindqvist@example.com",
         author_url="https://lindqvistcycles.example.com",
     ),
@@ -442,6 +446,7 @@ ARTICLE_RESPONSES: tuple[DemoResponse, ...] = (
             'numbers" is going on a sticky note above my desk.'
         ),
         minutes_after=1044,
+        in_reply_to=6,
         author_email="yusuf.adeyemi@example.com",
     ),
     DemoResponse(

@@ -366,6 +366,10 @@ def test_demo_article_has_the_whole_conversation(db: None) -> None:
     assert article.last_response_number == 18
     assert article.is_public
     assert any(r.author_title for r in thread)
+    # Three commenters answer someone by name: their comments are replies.
+    numbers = {r.pk: r.number for r in thread}
+    replies = {r.number: numbers[r.parent_id] for r in thread if r.parent_id}
+    assert replies == {4: 2, 10: 3, 13: 6}
     last = thread[-1]
     assert last.kind == Response.Kind.PINGBACK
     assert last.source_url.startswith("https://")

@@ -69,11 +69,13 @@ def _post(item: demo_content.DemoPost, author: Author) -> Post:
 
 def _responses(post: Post) -> int:
     assert post.published_at is not None
+    by_number: dict[int, int] = {}
     for item in demo_content.ARTICLE_RESPONSES:
-        intake.receive(
+        response = intake.receive(
             Submission(
                 post_id=post.pk,
                 kind=item.kind,
+                parent_id=by_number[item.in_reply_to] if item.in_reply_to else None,
                 author_name=item.author_name,
                 author_email=item.author_email,
                 author_url=item.author_url,
@@ -86,4 +88,6 @@ def _responses(post: Post) -> int:
                 + datetime.timedelta(minutes=item.minutes_after),
             )
         )
+        if response.number is not None:
+            by_number[response.number] = response.pk
     return Response.objects.filter(post=post).count()

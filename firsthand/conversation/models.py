@@ -39,21 +39,8 @@ class ResponseQuerySet(models.QuerySet["Response"]):
         )
 
     def thread_of(self, post: Post) -> ResponseQuerySet:
-        """The visible thread of one post, in order: the one query the page runs.
-
-        Ordered by ``path``, every reply comes right after what it answers (depth
-        first); links and reactions (no path) sort before everything else.
-        """
-        return self.visible().filter(post=post).order_by("path", "number")
-
-    def page_of_thread(self, post: Post, first: int, last: int) -> ResponseQuerySet:
-        """The visible responses of top-level conversations ``first``..``last``
-        (by ``root_ordinal``), depth first: one page of the thread in one query."""
-        return (
-            self.visible()
-            .filter(post=post, root_ordinal__gte=first, root_ordinal__lte=last)
-            .order_by("path")
-        )
+        """Every visible response of one post, in order of numbering."""
+        return self.visible().filter(post=post).order_by("number")
 
 
 class Response(models.Model):
