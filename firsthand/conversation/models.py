@@ -34,7 +34,7 @@ class ResponseQuerySet(models.QuerySet["Response"]):
         """The moderation queue: held and spam, newest first."""
         return (
             self.filter(status__in=[Response.Status.PENDING, Response.Status.SPAM])
-            .select_related("post", "duplicate_of")
+            .select_related("post", "duplicate_of", "parent__post")
             .order_by("-created_at", "-pk")
         )
 

@@ -312,3 +312,18 @@ def ordinals_on_page(page: int, page_size: int) -> tuple[int, int]:
     """The first and last top-level ordinal shown on ``page`` (counted from 1)."""
     first = (page - 1) * page_size + 1
     return first, first + page_size - 1
+
+
+def page_links(current: int, pages: int, *, around: int = 2) -> list[int | None]:
+    """Which page numbers a pager shows: the first, the last and a few around the
+    current one; None where numbers are left out ("…")."""
+    wanted = {1, pages, *range(current - around, current + around + 1)}
+    shown = sorted(n for n in wanted if 1 <= n <= pages)
+    out: list[int | None] = []
+    previous = 0
+    for number in shown:
+        if previous and number - previous > 1:
+            out.append(None)
+        out.append(number)
+        previous = number
+    return out

@@ -59,7 +59,11 @@ def _page_context(
         row.post = post  # permalinks need the post; it is already loaded
     mine_ids = mine.read(request)
     pending = (
-        list(Response.objects.awaiting_moderation().filter(post=post, pk__in=mine_ids))
+        list(
+            Response.objects.awaiting_moderation()
+            .filter(post=post, pk__in=mine_ids)
+            .select_related("parent")
+        )
         if mine_ids
         else []
     )
@@ -79,7 +83,7 @@ def _page_context(
         "reply_base": f"{post.get_absolute_url()}reply/",
         "thread_page": page,
         "thread_pages": pages,
-        "thread_page_numbers": range(1, pages + 1),
+        "thread_page_numbers": rules.page_links(page, pages),
     }
 
 

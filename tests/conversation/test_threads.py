@@ -379,3 +379,30 @@ def test_a_moderator_can_make_a_flat_comment_a_reply_with_its_replies(
     assert answer.path == "0000002.0000003"
     post.refresh_from_db()
     assert back.root_ordinal == post.last_root_ordinal == 3  # a new, later place
+
+
+def test_the_pager_shows_the_ends_and_the_pages_around_the_current_one() -> None:
+    assert rules.page_links(1, 1) == [1]
+    assert rules.page_links(1, 4) == [1, 2, 3, 4]
+    assert rules.page_links(50, 100) == [1, None, 48, 49, 50, 51, 52, None, 100]
+    assert rules.page_links(2, 100) == [1, 2, 3, 4, None, 100]
+
+
+def test_a_held_reply_says_what_it_answers_to_moderators_and_its_writer(
+    client: Client,
+    ada_client: Client,
+    post: Post,
+    comment_on: Callable[..., Response],
+) -> None:
+    comment_on(post, author_name="Mina Okafor")
+    typed = form_data(post, in_reply_to="1", body="Buy cheap frames at spam.example")
+    typed["body"] += " https://spam.example/a https://spam.example/b"
+    posted = client.post(respond_url(post), typed)
+    assert posted.status_code == 302
+    held = Response.objects.get(post=post, status=Response.Status.PENDING)
+    assert held.parent is not None
+    mine = soup(client, post.get_absolute_url()).select_one("li.response-pending")
+    assert mine is not None
+    assert "↪ in reply to #1 Mina Okafor" in mine.get_text()
+    queue = soup(ada_client, "/moderate/")
+    assert "#1 Mina Okafor" in queue.get_text()
