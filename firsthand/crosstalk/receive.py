@@ -191,16 +191,17 @@ def _target_post(target: str, site: str) -> Post:
         raise Refused(
             "The target does not exist on this site.", pingback.TARGET_NOT_FOUND
         )
-    if match.view_name != "blog:post":
+    if match.view_name not in {"blog:post", "blog:response"}:
         raise Refused(
             "The target is not a post: only posts take mentions.",
             pingback.TARGET_INVALID,
         )
     anonymous = HttpRequest()
     anonymous.user = AnonymousUser()
+    kwargs = {k: v for k, v in match.kwargs.items() if k != "number"}
     try:
         # Drafts and scheduled posts do not exist for other sites.
-        return find_post(anonymous, **match.kwargs)
+        return find_post(anonymous, **kwargs)
     except Http404 as error:
         raise Refused(
             "The target does not exist on this site.", pingback.TARGET_NOT_FOUND

@@ -22,10 +22,12 @@ from __future__ import annotations
 import dataclasses
 import datetime
 import logging
-from urllib.parse import urlsplit
+import re
+from urllib.parse import unquote, urlsplit
 
 from django.conf import settings
 from django.db.models import Q
+from django.urls import Resolver404, resolve
 from django.utils import timezone
 
 from firsthand.conversation import intake, moderation
@@ -171,6 +173,7 @@ def submission_for(inbound: Inbound, reading: Reading) -> Submission:
     return Submission(
         post_id=inbound.post_id,
         kind=kind,
+        parent_id=_answered(inbound) if kind == "reply" else None,
         author_name=author,
         author_url=reading.author_url or home,
         author_photo=reading.author_photo,
@@ -179,6 +182,43 @@ def submission_for(inbound: Inbound, reading: Reading) -> Submission:
         source_title=title,
         ip_address=inbound.remote_ip,
         source=inbound.protocol,
+    )
+
+
+def answered_number(target: str) -> int | None:
+    """The response a target names inside its post, if any: a comment's lasting
+    address (``…/comments/12/``) or an anchor (``…/slug/#comment-12``)."""
+    parts = urlsplit(target)
+    anchor = re.fullmatch(r"comment-([0-9]{1,9})", parts.fragment)
+    if anchor:
+        return int(anchor.group(1))
+    path = unquote(parts.path) or "/"
+    for candidate in (path, f"{path}/"):
+        try:
+            match = resolve(candidate)
+        except Resolver404:
+            continue
+        if match.view_name == "blog:response":
+            return int(match.kwargs["number"])
+        return None
+    return None
+
+
+def _answered(inbound: Inbound) -> int | None:
+    """A reply whose target is one of the post's comments is a reply to that
+    comment (nested under it), when readers can see it."""
+    number = answered_number(inbound.target)
+    if number is None:
+        return None
+    return (
+        Response.objects.visible()
+        .filter(
+            post_id=inbound.post_id or 0,
+            number=number,
+            kind__in=[Response.Kind.COMMENT, Response.Kind.REPLY],
+        )
+        .values_list("pk", flat=True)
+        .first()
     )
 
 

@@ -22,6 +22,7 @@ from django_tasks_db.models import DBTaskResult
 from pytest_django import DjangoCaptureOnCommitCallbacks, Settings
 
 from firsthand.blog.models import Post
+from firsthand.conversation import moderation
 from firsthand.conversation.models import BlockRule, Response
 from firsthand.crosstalk import receive, tasks, verify
 from firsthand.crosstalk.models import Inbound
@@ -465,3 +466,39 @@ def test_a_draft_preview_advertises_nothing_in_its_head(
     assert page.status_code == 200
     soup = BeautifulSoup(page.content, "html.parser")
     assert soup.select('head link[rel="webmention"]') == []
+
+
+@pytest.mark.parametrize("form", ["anchor", "permalink"])
+def test_a_reply_to_a_comment_is_nested_under_that_comment(
+    remote: Source,
+    post: Post,
+    send_webmention: Send,
+    comment_on: Callable[..., Response],
+    form: str,
+) -> None:
+    comment_on(post, author_name="Mina Okafor")
+    if form == "anchor":
+        target = f"{target_of(post)}#comment-1"
+    else:
+        target = f"{target_of(post)}comments/1/"
+    source = remote.page("/r/1", entry(target, prop="in-reply-to", text="Agreed."))
+    assert send_webmention(source, target).status_code == 201
+    first, reply = thread(post)
+    assert reply.kind == Response.Kind.REPLY
+    assert reply.parent_id == first.pk
+    assert reply.path == f"{first.path}.0000002"
+
+
+def test_a_reply_to_a_comment_no_longer_shown_answers_the_post(
+    remote: Source,
+    post: Post,
+    send_webmention: Send,
+    comment_on: Callable[..., Response],
+) -> None:
+    moderation.remove(comment_on(post))
+    target = f"{target_of(post)}comments/1/"
+    source = remote.page("/r/1", entry(target, prop="in-reply-to", text="Agreed."))
+    assert send_webmention(source, target).status_code == 201
+    (reply,) = thread(post)
+    assert reply.parent_id is None
+    assert reply.number == 2
