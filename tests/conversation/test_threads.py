@@ -406,3 +406,15 @@ def test_a_held_reply_says_what_it_answers_to_moderators_and_its_writer(
     assert "↪ in reply to #1 Mina Okafor" in mine.get_text()
     queue = soup(ada_client, "/moderate/")
     assert "#1 Mina Okafor" in queue.get_text()
+
+
+def test_each_page_of_the_thread_names_itself_canonical(
+    client: Client, post: Post, settings: Settings
+) -> None:
+    settings.FIRSTHAND_THREAD_PAGE_SIZE = 1
+    grow(post, [None, None])
+    for query, expected in (("", ""), ("?page=2", "?page=2")):
+        page = soup(client, f"{post.get_absolute_url()}{query}")
+        link = page.find("link", rel="canonical")
+        assert isinstance(link, Tag)
+        assert str(link["href"]).endswith(f"{post.get_absolute_url()}{expected}")
