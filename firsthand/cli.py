@@ -28,6 +28,9 @@ def command_name(verb: str) -> str:
     if "-" not in verb:
         return verb
     known = get_commands()
+    # Before the apps are loaded get_commands() knows only Django's own commands,
+    # and caches that list: forget it, so the command itself finds Firsthand's.
+    get_commands.cache_clear()  # type: ignore[attr-defined]  # functools.cache
     for candidate in (verb.replace("-", "_"), verb.replace("-", "")):
         if candidate in known:
             return candidate

@@ -89,6 +89,17 @@ def test_django_commands_run_with_the_real_settings(tmp_path: Path) -> None:
     assert (tmp_path / "data" / "firsthand.sqlite3").exists()
 
 
+@pytest.mark.parametrize(
+    "verb", ["purge-spam", "train-spam", "propose-replies", "show-migrations"]
+)
+def test_dashed_names_reach_firsthands_own_commands_and_djangos(
+    tmp_path: Path, verb: str
+) -> None:
+    result = firsthand(tmp_path, verb, "--help")
+    assert result.returncode == 0, result.stderr
+    assert "usage: firsthand" in result.stdout
+
+
 def test_unknown_command_fails_with_a_hint(tmp_path: Path) -> None:
     result = firsthand(tmp_path, "publish-everything")
     assert result.returncode != 0

@@ -11,9 +11,12 @@ ROOT = Path(__file__).resolve().parents[1]
 SHARED = Path(os.environ.get("FIRSTHAND_SHARED_DIR", ROOT.parent / "shared"))
 
 
-def shared_file(relative: str) -> Path:
-    """The file, or a skip that names it; in CI a missing file fails the test."""
-    path = SHARED / "testdata" / relative
+def shared_file(relative: str, *, folder: str = "testdata") -> Path:
+    """The file, or a skip that names it; in CI a missing file fails the test.
+
+    ``folder`` is the shared folder it is in: ``testdata`` or ``seed``.
+    """
+    path = SHARED / folder / relative
     if not path.exists():
         message = (
             f"{path} is missing: put the shared/ folder beside the repository "
