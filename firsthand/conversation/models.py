@@ -56,6 +56,8 @@ class Response(models.Model):
 
     # Kinds shown as an excerpt of another page, set apart from comments.
     LINK_KINDS = frozenset({Kind.PINGBACK, Kind.TRACKBACK, Kind.MENTION})
+    # Kinds that take part in the threaded conversation (replies, pages).
+    THREADED_KINDS = frozenset({Kind.COMMENT, Kind.REPLY})
     # Kinds shown only as a name in a "Liked by / Reblogged by" row.
     REACTION_KINDS = frozenset({Kind.LIKE, Kind.REPOST})
 

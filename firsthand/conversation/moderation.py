@@ -42,6 +42,10 @@ def approve(response: Response) -> Response:
 
     Approving what the filter held or called spam teaches it "not spam".
     """
+    if response.kind in Response.THREADED_KINDS and not response.body.strip():
+        raise ValueError(
+            f"{response.author_name} withdrew this response: there is nothing to show."
+        )
     was_flagged = response.status in {Response.Status.PENDING, Response.Status.SPAM}
     return _move(response, Response.Status.VISIBLE, learn="ham" if was_flagged else "")
 
@@ -77,8 +81,12 @@ def hold(
 
 
 @transaction.atomic
-def edit_text(response: Response, body: str, *, editor: User) -> Response:
-    """Change a response's text; the old text, who and when are recorded."""
+def edit_text(response: Response, body: str, *, editor: User | None) -> Response:
+    """Change a response's text; the old text, who and when are recorded.
+
+    ``editor`` is the moderator, or None when the commenter edits their own
+    response (``own.edit_own``).
+    """
     current = Response.objects.select_for_update().get(pk=response.pk)
     body = clean_text(body).strip("\n")
     if not body.strip():

@@ -149,7 +149,11 @@ def _one_click(workflow: Callable[[Response], Response], done: str) -> View:
     @require_POST
     @moderators_only
     def action(request: HttpRequest, pk: int) -> HttpResponseBase:
-        moved = workflow(_response(pk))
+        try:
+            moved = workflow(_response(pk))
+        except ValueError as error:
+            messages.error(request, str(error))
+            return _back(request)
         messages.success(request, done.format(label=label(moved)))
         return _back(request)
 
@@ -182,9 +186,14 @@ def bulk(request: HttpRequest) -> HttpResponseBase:
     if not responses:
         messages.warning(request, "Tick the responses to act on first.")
         return _back(request)
+    count = 0
     for response in responses:
-        workflow(response)
-    count = len(responses)
+        try:
+            workflow(response)
+        except ValueError as error:
+            messages.error(request, str(error))
+        else:
+            count += 1
     messages.success(request, f"{done} {count} response{'s' * (count != 1)}.")
     return _back(request)
 
