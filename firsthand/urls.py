@@ -8,7 +8,14 @@ from django.contrib import admin
 from django.urls import include, path, register_converter
 
 from firsthand.blog import views as blog
-from firsthand.conversation import moderation_views as moderate, views as conversation
+from firsthand.conversation import (
+    addressing_views,
+    following_views as following,
+    moderation_views as moderate,
+    own_views,
+    privacy_views as privacy,
+    views as conversation,
+)
 from firsthand.crosstalk import reblog_views, views as crosstalk
 from firsthand.crosstalk.advertise import advertised
 from firsthand.syndication import feed_views, feeds, websub_views
@@ -67,6 +74,13 @@ blog_patterns = (
             conversation.permalink,
             name="response",
         ),
+        # Whom a comment being typed addresses, for the form's script
+        # (conversation.addressing_views; docs/addressing.md).
+        path(
+            "<yyyy:year>/<dd:month>/<dd:day>/<str:slug>/addressee/",
+            addressing_views.addressee,
+            name="addressee",
+        ),
     ],
     "blog",
 )
@@ -78,15 +92,48 @@ conversation_patterns = (
 
 # --- Following: email follows, confirmation and one-click unsubscribe -----------
 # (conversation.following_views; docs/notifications.md)
-following_patterns: tuple[list[Any], str] = ([], "following")
+following_patterns: tuple[list[Any], str] = (
+    [
+        path("follow/confirm/<str:token>/", following.confirm, name="confirm"),
+        path(
+            "follow/unsubscribe/<str:token>/",
+            following.unsubscribe,
+            name="unsubscribe",
+        ),
+        path(
+            "follow/author-unsubscribe/<str:token>/",
+            following.author_unsubscribe,
+            name="author-unsubscribe",
+        ),
+    ],
+    "following",
+)
 
 # --- Privacy: a commenter's own responses by email address --------------------
 # (conversation.privacy_views; docs/privacy.md)
-privacy_patterns: tuple[list[Any], str] = ([], "privacy")
+privacy_patterns: tuple[list[Any], str] = (
+    [
+        path("privacy/", privacy.about, name="about"),
+        path("privacy/responses/<str:token>/", privacy.responses, name="responses"),
+        path(
+            "privacy/responses/<str:token>/export.json",
+            privacy.export,
+            name="export",
+        ),
+        path("privacy/responses/<str:token>/delete/", privacy.delete, name="delete"),
+    ],
+    "privacy",
+)
 
 # --- Own responses: the commenter edits or withdraws within the edit window ----
 # (conversation.own_views)
-own_patterns: tuple[list[Any], str] = ([], "own")
+own_patterns: tuple[list[Any], str] = (
+    [
+        path("respond/<int:pk>/edit/", own_views.edit, name="edit"),
+        path("respond/<int:pk>/withdraw/", own_views.withdraw, name="withdraw"),
+    ],
+    "own",
+)
 
 # --- Moderation queue -----------------------------------------------------------
 # Staff with the "can change response" permission; every action is a POST that

@@ -17,7 +17,7 @@ from firsthand.blog.models import Author, Post, Tag
 
 @admin.register(Author)
 class AuthorAdmin(admin.ModelAdmin[Author]):
-    list_display = ["display_name", "user", "website"]
+    list_display = ["display_name", "user", "website", "notify_by_email"]
     search_fields = ["display_name", "user__username"]
     prepopulated_fields = {"slug": ("display_name",)}
 

@@ -16,9 +16,9 @@ from django.urls import reverse
 
 from firsthand.blog.models import Post
 from firsthand.conversation import intake, moderation, tickets
+from firsthand.conversation.mine import COOKIE as MINE_COOKIE
 from firsthand.conversation.models import BlockRule, Response
 from firsthand.conversation.rules import comparable
-from firsthand.conversation.mine import COOKIE as MINE_COOKIE
 from tests.conftest import submission_for
 from tests.testdata import shared_file
 

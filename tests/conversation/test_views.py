@@ -9,7 +9,6 @@ import pytest
 from bs4 import BeautifulSoup
 from django.test import Client
 from django.urls import reverse
-from pytest_django import DjangoAssertNumQueries
 from pytest_django.fixtures import Settings
 
 from firsthand.blog.models import Author, Post

@@ -1,0 +1,32 @@
+"""What conversation's emails do when a response is stored or published: queue
+the task. The signals are sent after the writer's transaction commits, with ids
+only; each receiver enqueues tasks with those ids and nothing more (the task
+reads the response again and decides, in the worker).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from firsthand.conversation import tasks
+from firsthand.conversation.models import Response
+
+# The post's author hears of what readers see and of what waits for them; spam
+# is reviewed in the queue, not announced by email.
+_AUTHOR_HEARS = frozenset({Response.Status.VISIBLE, Response.Status.PENDING})
+
+
+def response_stored(
+    sender: object, *, response_id: int, post_id: int, status: str, **kwargs: Any
+) -> None:
+    if status in _AUTHOR_HEARS:
+        tasks.notify_author_task.enqueue(response_id)
+
+
+def response_published(
+    sender: object, *, response_id: int, post_id: int, **kwargs: Any
+) -> None:
+    # Only now may the address a response gave be asked to confirm its follows;
+    # and only now do followers hear of it.
+    tasks.request_confirmation_task.enqueue(response_id)
+    tasks.notify_followers_task.enqueue(response_id)
