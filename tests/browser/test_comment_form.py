@@ -33,7 +33,7 @@ def article_url(base_url: str) -> str:
 
 def responses(page: Page) -> Locator:
     """Every numbered response, comments first, then the links."""
-    return page.locator("ol.thread > li[id^='comment-']")
+    return page.locator("ol.thread li[id^='comment-']")
 
 
 def test_article_shows_the_numbered_dated_thread_from_its_own_origin(
@@ -51,7 +51,7 @@ def test_article_shows_the_numbered_dated_thread_from_its_own_origin(
     expect(page.locator("#responses-heading")).to_have_text(
         f"{DEMO_RESPONSES} comments"
     )
-    comments = page.locator("ol.thread:not(.links) > li[id^='comment-']")
+    comments = page.locator("ol.thread:not(.links) li[id^='comment-']")
     links = page.locator("h3#links + ol.thread.links > li[id^='comment-']")
     expect(comments).to_have_count(17)
     expect(links).to_have_count(1)
@@ -61,12 +61,16 @@ def test_article_shows_the_numbered_dated_thread_from_its_own_origin(
     everything = responses(page)
     expect(everything).to_have_count(DEMO_RESPONSES)
     numbers = range(1, DEMO_RESPONSES + 1)
-    assert everything.locator("header > a.number").all_inner_texts() == [
-        f"#{n}" for n in numbers
-    ]
-    assert [item.get_attribute("id") for item in everything.all()] == [
+    # Depth first: each reply follows what it answers, so sort to compare.
+    shown = everything.locator("header > a.number").all_inner_texts()
+    assert sorted(shown, key=lambda text: int(text[1:])) == [f"#{n}" for n in numbers]
+    ids = [str(item.get_attribute("id")) for item in everything.all()]
+    assert sorted(ids, key=lambda i: int(i.split("-")[1])) == [
         f"comment-{n}" for n in numbers
     ]
+    for parent, reply in ((2, 4), (3, 10), (6, 13)):
+        nested = page.locator(f"#comment-{parent} > ol.replies > #comment-{reply}")
+        expect(nested).to_have_count(1)
     times = everything.locator("header > time[datetime]")
     expect(times).to_have_count(DEMO_RESPONSES)
     for time in times.all():
@@ -87,11 +91,11 @@ def test_bob_posts_a_markdown_comment_and_lands_on_it(
     expect(responses(page)).to_have_count(DEMO_RESPONSES)
 
     form = page.locator("form#respond")
-    form.get_by_label("Name").fill("Bob Reader")
-    form.get_by_label("Email").fill("bob@example.org")
+    form.get_by_role("textbox", name="Name").fill("Bob Reader")
+    form.get_by_role("textbox", name="Email").fill("bob@example.org")
     form.get_by_label("Website").fill("https://bob.example.org/")
     form.get_by_label("Title or affiliation").fill("Reader, Leeds")
-    form.get_by_label("Comment").fill(
+    form.get_by_role("textbox", name="Comment").fill(
         "Publish the worked examples, **with the totals**.\n\n"
         "I would have come in years ago."
     )
@@ -148,8 +152,8 @@ def test_a_comment_without_email_comes_back_with_every_word_intact(
         ]
     )
     form = page.locator("form#respond")
-    form.get_by_label("Name").fill(name)
-    form.get_by_label("Comment").fill(body)
+    form.get_by_role("textbox", name="Name").fill(name)
+    form.get_by_role("textbox", name="Comment").fill(body)
     page.wait_for_timeout(HUMAN_PAUSE_MS)
     with page.expect_navigation() as navigation:
         form.get_by_role("button", name="Post comment").click()
@@ -162,9 +166,9 @@ def test_a_comment_without_email_comes_back_with_every_word_intact(
     # The alert box says "fix what is marked below"; the email field says what.
     email_field = form.locator("p.field.invalid", has=page.locator("#id_author_email"))
     expect(email_field.locator(".error")).to_contain_text("email")
-    expect(form.get_by_label("Email")).to_have_value("")
-    assert form.get_by_label("Name").input_value() == name
-    assert form.get_by_label("Comment").input_value() == body
+    expect(form.get_by_role("textbox", name="Email")).to_have_value("")
+    assert form.get_by_role("textbox", name="Name").input_value() == name
+    assert form.get_by_role("textbox", name="Comment").input_value() == body
 
     expect(responses(page)).to_have_count(before)
     page.goto(url)
