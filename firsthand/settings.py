@@ -136,6 +136,7 @@ INSTALLED_APPS = [
     "firsthand.conversation",
     "firsthand.crosstalk",
     "firsthand.syndication",
+    "firsthand.portability",
 ]
 
 MIDDLEWARE = [

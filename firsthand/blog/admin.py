@@ -80,7 +80,7 @@ class PostAdmin(admin.ModelAdmin[Post]):
         wanted = obj.status
         was_published = (
             change
-            and Post.objects.filter(pk=obj.pk, status=Post.Status.PUBLISHED).exists()
+            and Post.everything.filter(pk=obj.pk, status=Post.Status.PUBLISHED).exists()
         )
         if wanted == Post.Status.PUBLISHED:
             publishing.publish_post(obj, at=obj.published_at)

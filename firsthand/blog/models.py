@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime
 import uuid
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import models
@@ -71,10 +71,55 @@ class PostQuerySet(models.QuerySet["Post"]):
         return self.select_related("author").prefetch_related("tags")
 
 
+class PostManager(models.Manager["Post"]):
+    """Posts only (not pages), with PostQuerySet's methods."""
+
+    def get_queryset(self) -> PostQuerySet:
+        return PostQuerySet(self.model, using=self._db).filter(kind=Post.Kind.POST)
+
+    def published(self) -> PostQuerySet:
+        return self.get_queryset().published()
+
+    def visible_to(self, user: User | AnonymousUser) -> PostQuerySet:
+        return self.get_queryset().visible_to(user)
+
+    def for_listing(self) -> PostQuerySet:
+        return self.get_queryset().for_listing()
+
+
+class PageManager(models.Manager["Post"]):
+    """Pages only."""
+
+    def get_queryset(self) -> PostQuerySet:
+        return PostQuerySet(self.model, using=self._db).filter(kind=Post.Kind.PAGE)
+
+    def published(self) -> PostQuerySet:
+        return self.get_queryset().published()
+
+    def visible_to(self, user: User | AnonymousUser) -> PostQuerySet:
+        return self.get_queryset().visible_to(user)
+
+
 class Post(models.Model):
+    """A dated post, or (``kind`` "page") an undated page such as "About".
+
+    Both live in one table so a page's conversation works exactly like a post's.
+    ``Post.objects`` lists posts only (listings, feeds and archives can never pick
+    up a page by accident); ``Page.objects`` lists pages; ``Post.everything`` both.
+    """
+
     class Status(models.TextChoices):
         DRAFT = "draft", "Draft"
         PUBLISHED = "published", "Published"
+
+    class Kind(models.TextChoices):
+        POST = "post", "Post"
+        PAGE = "page", "Page"
+
+    class Format(models.TextChoices):
+        MARKDOWN = "markdown", "Markdown"
+        # Imported from WordPress: HTML with its paragraphs made by blank lines.
+        HTML = "html", "HTML"
 
     # A name for the post that never changes, whatever is edited (feed ids).
     uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
@@ -114,6 +159,35 @@ class Post(models.Model):
         default=True,
         help_text="Accept pingbacks and trackbacks (Webmentions follow comments_open).",
     )
+    kind = models.CharField(
+        max_length=10, choices=Kind.choices, default=Kind.POST, editable=False
+    )
+    body_format = models.CharField(
+        max_length=10,
+        choices=Format.choices,
+        default=Format.MARKDOWN,
+        help_text="Markdown for what is written here; HTML for imported text.",
+    )
+    # Pages only: the page it sits under (its address is below the parent's) and
+    # its place among its siblings.
+    parent = models.ForeignKey(
+        "self",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="children",
+        limit_choices_to={"kind": "page"},
+    )
+    menu_order = models.IntegerField(default=0)
+    # Where an imported post came from: a key that is the same in every export of
+    # it (so importing again changes nothing), and its id on the old site (so the
+    # old site's "/?p=123" links still lead to it).
+    import_key = models.CharField(
+        max_length=300, null=True, blank=True, unique=True, editable=False
+    )
+    legacy_id = models.PositiveBigIntegerField(
+        null=True, blank=True, db_index=True, editable=False
+    )
     # Kept by conversation's workflows in the same transaction as each write.
     response_count = models.PositiveIntegerField(default=0, editable=False)
     last_response_number = models.PositiveIntegerField(default=0, editable=False)
@@ -122,16 +196,19 @@ class Post(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
-    objects = PostQuerySet.as_manager()
+    objects = PostManager()
+    everything = PostQuerySet.as_manager()
 
     class Meta:
         ordering = ["-published_at", "-pk"]
-        indexes = [models.Index(fields=["status", "published_at"])]
+        indexes = [models.Index(fields=["kind", "status", "published_at"])]
 
     def __str__(self) -> str:
         return self.title
 
     def get_absolute_url(self) -> str:
+        if self.kind == self.Kind.PAGE:
+            return reverse("blog:page", kwargs={"path": self.page_path})
         day = timezone.localtime(self.permalink_time).date()
         return reverse(
             "blog:post",
@@ -142,6 +219,17 @@ class Post(models.Model):
                 "slug": self.slug,
             },
         )
+
+    @property
+    def page_path(self) -> str:
+        """A page's address below the site root: its ancestors' slugs and its own."""
+        slugs = [self.slug]
+        above, seen = self.parent, {self.pk}
+        while above is not None and above.pk not in seen:
+            seen.add(above.pk)
+            slugs.append(above.slug)
+            above = above.parent
+        return "/".join(reversed(slugs))
 
     @property
     def permalink_time(self) -> datetime.datetime:
@@ -155,3 +243,17 @@ class Post(models.Model):
             and self.published_at is not None
             and self.published_at <= timezone.now()
         )
+
+
+class Page(Post):
+    """An undated page ("About", "Contact"), at ``/<parent slug>/<slug>/``."""
+
+    objects = PageManager()  # type: ignore[assignment,misc]
+
+    class Meta:
+        proxy = True
+        ordering = ["menu_order", "title"]
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.kind = Post.Kind.PAGE
+        super().save(*args, **kwargs)

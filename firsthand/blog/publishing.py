@@ -22,9 +22,11 @@ def save_post(post: Post) -> Post:
     post.body_html = render_post(post.body)
     post.summary = post.excerpt or plain_excerpt(post.body_html)
     base = post.slug or slug_for(post.title)
-    others = Post.objects.exclude(pk=post.pk) if post.pk else Post.objects.all()
+    others = Post.everything.exclude(pk=post.pk) if post.pk else Post.everything.all()
     post.slug = unique_slug(base, lambda s: others.filter(slug=s).exists())
-    was_public = bool(post.pk) and Post.objects.filter(pk=post.pk).published().exists()
+    was_public = (
+        bool(post.pk) and Post.everything.filter(pk=post.pk).published().exists()
+    )
     post.save()
     if was_public and post.is_public:
         post_id = post.pk
@@ -38,7 +40,7 @@ def save_post(post: Post) -> Post:
 def publish_post(post: Post, *, at: datetime.datetime | None = None) -> Post:
     """Make a post public now, or at ``at`` (a future time schedules it)."""
     was_public = (
-        post.pk is not None and Post.objects.filter(pk=post.pk).published().exists()
+        post.pk is not None and Post.everything.filter(pk=post.pk).published().exists()
     )
     post.status = Post.Status.PUBLISHED
     post.published_at = at or post.published_at or timezone.now()

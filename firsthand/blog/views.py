@@ -63,7 +63,7 @@ def _neighbour(post: Post, *, newer: bool) -> Post | None:
     order = ["published_at", "pk"] if newer else ["-published_at", "-pk"]
     return (
         Post.objects.published()
-        .only("title", "slug", "published_at")
+        .only("title", "slug", "published_at", "kind")
         .filter(
             Q(**{f"published_at__{after}": post.published_at})
             | Q(published_at=post.published_at, **{f"pk__{after}": post.pk})

@@ -101,12 +101,20 @@ class Response(models.Model):
     author_photo = models.URLField(max_length=1000, blank=True)
     author_title = models.CharField("title or affiliation", max_length=200, blank=True)
     body = models.TextField(help_text="As written (Markdown for comments).")
+    # "markdown" for what is written here; "html" for comments imported from
+    # WordPress (HTML, with paragraphs made by blank lines).
+    body_format = models.CharField(max_length=10, default="markdown", editable=False)
     body_html = models.TextField(editable=False, default="")
     source_url = models.URLField(max_length=1000, blank=True)
     source_title = models.CharField(max_length=300, blank=True)
     ip_address = models.GenericIPAddressField(null=True, blank=True)
     user_agent = models.CharField(max_length=500, blank=True)
     source = models.CharField(max_length=20, default="form")
+    # Imported responses: a key that is the same in every export (importing the
+    # same file again adds nothing).
+    import_key = models.CharField(
+        max_length=400, null=True, blank=True, unique=True, editable=False
+    )
     # The form's one-time nonce: a second POST of the same form finds this row.
     ticket = models.CharField(max_length=64, blank=True, default="")
     # What the spam layers said: combined score and every layer's verdict.

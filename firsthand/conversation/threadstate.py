@@ -21,7 +21,7 @@ def lock_post(post_id: int) -> Post:
     On PostgreSQL this is SELECT … FOR UPDATE; on SQLite the IMMEDIATE transaction
     already holds the database's write lock.
     """
-    return Post.objects.select_for_update().get(pk=post_id)
+    return Post.everything.select_for_update().get(pk=post_id)
 
 
 def _place(post: Post, response: Response) -> None:
@@ -75,7 +75,7 @@ def reparent(post: Post, response: Response, parent: Response | None) -> None:
         child.path = moved
         child.root_ordinal = ordinal
         child.save(update_fields=["path", "root_ordinal", "updated_at"])
-    Post.objects.filter(pk=post.pk).update(last_root_ordinal=post.last_root_ordinal)
+    Post.everything.filter(pk=post.pk).update(last_root_ordinal=post.last_root_ordinal)
 
 
 def set_status(post: Post, response: Response, status: str) -> None:
@@ -90,7 +90,7 @@ def set_status(post: Post, response: Response, status: str) -> None:
     response.status = status
     delta = rules.count_delta(old, status)
     response.save()
-    Post.objects.filter(pk=post.pk).update(
+    Post.everything.filter(pk=post.pk).update(
         last_response_number=post.last_response_number,
         last_root_ordinal=post.last_root_ordinal,
         response_count=F("response_count") + delta,

@@ -140,7 +140,7 @@ def permalink(
 @require_http_methods(["GET", "POST"])
 def respond(request: HttpRequest, post_id: int) -> HttpResponseBase:
     post = get_object_or_404(
-        Post.objects.visible_to(request.user).select_related("author"), pk=post_id
+        Post.everything.visible_to(request.user).select_related("author"), pk=post_id
     )
     if request.method != "POST":
         return redirect(f"{post.get_absolute_url()}#respond")

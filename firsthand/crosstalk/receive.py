@@ -125,7 +125,7 @@ def accept_trackback(
     """Check a TrackBack ping to post ``post_id``, store it with its fields and
     queue its verification (the page at ``url`` must link to the post)."""
     _limit_sender(remote_ip)
-    post = Post.objects.published().filter(pk=post_id).first()
+    post = Post.everything.published().filter(pk=post_id).first()
     if post is None:
         raise Refused(
             "There is no post with this TrackBack ID.", pingback.TARGET_NOT_FOUND

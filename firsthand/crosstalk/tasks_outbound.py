@@ -27,7 +27,7 @@ class SendFailed(Exception):
 @task()
 def send_post_mentions_task(post_id: int) -> int:
     """Plan a published or edited post's mentions: one job per target to tell."""
-    post = Post.objects.filter(pk=post_id).first()
+    post = Post.everything.filter(pk=post_id).first()
     if post is None:
         return 0
     jobs = send.plan(post)

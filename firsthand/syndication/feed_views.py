@@ -69,12 +69,12 @@ def author_state(slug: str, **kwargs: Any) -> State:
 
 def responses_state(**kwargs: Any) -> State:
     # Post titles appear in the items, so posts count too.
-    return _state(Response.objects.all(), Post.objects.published())
+    return _state(Response.objects.all(), Post.everything.published())
 
 
 def post_responses_state(post_id: int, **kwargs: Any) -> State:
     return _state(
-        Response.objects.filter(post_id=post_id), Post.objects.filter(pk=post_id)
+        Response.objects.filter(post_id=post_id), Post.everything.filter(pk=post_id)
     )
 
 

@@ -185,7 +185,7 @@ class ResponsesFeed(BaseFeed):
     def items(self, scope: Scope) -> list[Response]:
         return list(
             Response.objects.visible()
-            .filter(post__in=Post.objects.published())
+            .filter(post__in=Post.everything.published())
             .select_related("post")
             .order_by("-created_at", "-pk")[:RESPONSES_PER_FEED]
         )

@@ -117,7 +117,7 @@ def topics_for_response(response_id: int) -> list[str]:
     removed, or under a post that is not public)."""
     response = (
         Response.objects.visible()
-        .filter(pk=response_id, post__in=Post.objects.published())
+        .filter(pk=response_id, post__in=Post.everything.published())
         .select_related("post")
         .first()
     )

@@ -75,7 +75,7 @@ class PostSitemap(Section):
     def items(self) -> list[Entry]:
         posts = (
             Post.objects.published()
-            .only("slug", "published_at", "created_at", "updated_at")
+            .only("slug", "kind", "published_at", "created_at", "updated_at")
             .order_by("-published_at", "-pk")
         )
         return [Entry(post.get_absolute_url(), modified_at(post)) for post in posts]

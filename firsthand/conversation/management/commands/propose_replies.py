@@ -288,9 +288,9 @@ def _numbered(link: Link, number: int, source: str) -> Response:
 def _selected_posts(post_id: int | None, slug: str | None) -> list[Post] | None:
     """The one post asked for, or None for all posts."""
     if slug is not None:
-        post, which = Post.objects.filter(slug=slug).first(), f"slug {slug!r}"
+        post, which = Post.everything.filter(slug=slug).first(), f"slug {slug!r}"
     elif post_id is not None:
-        post, which = Post.objects.filter(pk=post_id).first(), f"id {post_id}"
+        post, which = Post.everything.filter(pk=post_id).first(), f"id {post_id}"
     else:
         return None
     if post is None:
