@@ -4,11 +4,13 @@ mallory tries to break things."""
 from __future__ import annotations
 
 import datetime
+import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from itertools import count
 
 import pytest
+import time_machine
 from django.contrib.auth.models import User
 from django.test import Client
 from django.utils import timezone
@@ -105,3 +107,12 @@ def comment_on() -> Callable[..., Response]:
         return intake.receive(submission_for(post, **fields))
 
     return comment
+
+
+@pytest.fixture
+def fresh_minute() -> Iterator[None]:
+    """Start the test just after a clock minute begins, so per-minute counters
+    (``firsthand.ratelimit``'s fixed windows) cannot roll over halfway through."""
+    start = (time.time() // 60 + 1) * 60 + 0.5
+    with time_machine.travel(start, tick=True):
+        yield

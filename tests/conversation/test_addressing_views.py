@@ -20,7 +20,7 @@ from firsthand.blog.models import Author, Post
 from firsthand.conversation import addressing_views, mine, moderation
 from firsthand.conversation.models import Response
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fresh_minute")]
 
 Comment = Callable[..., Response]
 MINA = {"author_name": "Mina Okafor", "author_email": "mina@example.org"}

@@ -33,7 +33,7 @@ from tests.crosstalk.receiving import (
     xmlrpc_answer,
 )
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fresh_minute")]
 
 guard = receiving.guard
 remote = receiving.remote

@@ -25,7 +25,7 @@ from tests.crosstalk.receiving import SENDER_IP, Source, entry, target_of
 if TYPE_CHECKING:
     from django.test.client import _MonkeyPatchedWSGIResponse as Page
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fresh_minute")]
 
 guard = receiving.guard
 remote = receiving.remote

@@ -29,7 +29,7 @@ from firsthand.crosstalk.models import Inbound
 from tests.crosstalk import receiving
 from tests.crosstalk.receiving import SENDER_IP, SITE, Send, Source, entry, target_of
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fresh_minute")]
 
 guard = receiving.guard
 remote = receiving.remote

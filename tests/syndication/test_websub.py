@@ -41,7 +41,7 @@ from tests.loopback import LoopbackServer, Seen, SocketGuard, Subscriber
 if TYPE_CHECKING:
     from django.test.client import _MonkeyPatchedWSGIResponse as Page
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("fresh_minute")]
 
 SITE = "http://testserver"
 POSTS_ATOM = SITE + "/feeds/posts.atom"
