@@ -3,8 +3,10 @@
 Markdown is rendered once, when text is written, and the HTML is stored. Readers'
 text goes through CommonMark with raw HTML off, then an nh3 allowlist; authors'
 posts may contain HTML, which passes the same sanitizer with a wider allowlist.
-markdown-it-py is linear on the inputs that make other renderers quadratic
-(shared/reference/security-test-plan.md section 1.4).
+Text imported from WordPress ("html" format) skips Markdown: ``legacy_html`` makes
+its paragraphs and expands its shortcodes, then the same allowlists apply
+(docs/wordpress-html.md). markdown-it-py is linear on the inputs that make other
+renderers quadratic (shared/reference/security-test-plan.md section 1.4).
 """
 
 from __future__ import annotations
@@ -18,6 +20,8 @@ from django.utils.html import strip_tags
 from django.utils.text import Truncator
 from markdown_it import MarkdownIt
 
+from firsthand.legacy_html import wordpress_to_html
+
 # XML 1.0 allows tab, LF, CR and everything from U+0020 except surrogates and
 # U+FFFE/U+FFFF. One forbidden character in a stored text would break every feed
 # that carries it (Django raises UnserializableContentError), so they are removed
@@ -25,6 +29,14 @@ from markdown_it import MarkdownIt
 _XML_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 URL_SCHEMES = {"http", "https", "mailto"}
+
+# What an imported paragraph holding only a removed element (an <iframe> player,
+# a <script>) leaves behind.
+_EMPTY_PARAGRAPH = re.compile(r"<p>\s*</p>\n?")
+
+# The values of Post.body_format and Response.body_format.
+MARKDOWN = "markdown"
+HTML = "html"
 
 RESPONSE_TAGS = {
     "p", "br", "em", "strong", "code", "pre", "blockquote", "ul", "ol", "li", "a",
@@ -82,7 +94,11 @@ def _post_renderer() -> MarkdownIt:
 
 def render_response(markdown: str) -> str:
     """A reader's Markdown as safe HTML: no raw HTML, links marked as user content."""
-    html = _response_renderer().render(clean_text(markdown))
+    return _sanitize_response_html(_response_renderer().render(clean_text(markdown)))
+
+
+def _sanitize_response_html(html: str) -> str:
+    """The response allowlist; links marked as user content (nofollow ugc)."""
     return nh3.clean(
         html,
         tags=RESPONSE_TAGS,
@@ -92,10 +108,38 @@ def render_response(markdown: str) -> str:
     ).strip()
 
 
+def render_response_body(body: str, body_format: str) -> str:
+    """A response's stored text as safe HTML, whichever way it was written."""
+    if body_format == MARKDOWN:
+        return render_response(body)
+    if body_format == HTML:
+        # Imported comments were written as HTML; the same allowlist applies.
+        html = _sanitize_response_html(wordpress_to_html(clean_text(body)))
+        return _EMPTY_PARAGRAPH.sub("", html).strip()
+    raise _unknown_format(body_format)
+
+
 def render_post(markdown: str) -> str:
     """An author's Markdown (HTML allowed) as sanitised HTML."""
     html = _post_renderer().render(clean_text(markdown))
     return sanitize_post_html(html)
+
+
+def render_post_body(body: str, body_format: str) -> str:
+    """A post's stored text as sanitised HTML, whichever way it was written."""
+    if body_format == MARKDOWN:
+        return render_post(body)
+    if body_format == HTML:
+        html = sanitize_post_html(wordpress_to_html(clean_text(body)))
+        return _EMPTY_PARAGRAPH.sub("", html).strip()
+    raise _unknown_format(body_format)
+
+
+def _unknown_format(body_format: str) -> ValueError:
+    return ValueError(
+        f"Unknown body format {body_format!r}: store {MARKDOWN!r} for text written "
+        f"here or {HTML!r} for text imported from WordPress."
+    )
 
 
 def sanitize_post_html(html: str) -> str:

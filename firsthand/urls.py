@@ -7,12 +7,13 @@ from typing import Any
 from django.contrib import admin
 from django.urls import include, path, register_converter
 
-from firsthand.blog import views as blog
+from firsthand.blog import legacy_views as legacy, views as blog
 from firsthand.conversation import (
     addressing_views,
     following_views as following,
     moderation_views as moderate,
     own_views,
+    page_views as pages,
     privacy_views as privacy,
     views as conversation,
 )
@@ -42,8 +43,50 @@ class FourDigits(TwoDigits):
     regex = "[0-9]{4}"
 
 
+class PagePath:
+    """A page's slugs from the top, "about" or "about/team" (slug characters only,
+    so /favicon.ico or /feeds/posts.rss never look like a page)."""
+
+    regex = r"[-\w]+(?:/[-\w]+)*"
+
+    def to_python(self, value: str) -> str:
+        return value
+
+    def to_url(self, value: str) -> str:
+        return value
+
+
 register_converter(FourDigits, "yyyy")
 register_converter(TwoDigits, "dd")
+register_converter(PagePath, "pagepath")
+
+# --- Old WordPress addresses: permanent redirects (blog.legacy_views) ---------------
+# In the blog list, after its own dated routes (so /2024/05/17/ stays a day) and
+# before the pages' catch-all; docs/pages-and-old-urls.md.
+legacy_patterns = [
+    path(
+        "<yyyy:year>/<dd:month>/<dd:day>/<str:slug>/feed/",
+        legacy.post_feed,
+        name="legacy-post-feed",
+    ),
+    path(
+        "<yyyy:year>/<dd:month>/<str:slug>/",
+        legacy.month_post,
+        name="legacy-month-post",
+    ),
+    *[
+        path(old, legacy.to_route("syndication:posts-rss"))
+        for old in ("feed/", "feed/rss2/", "feed/rss/", "feed/rdf/", "rss/")
+    ],
+    path("feed/atom/", legacy.to_route("syndication:posts-atom")),
+    path("comments/feed/", legacy.to_route("syndication:responses-rss")),
+    path("category/<pagepath:path>/feed/", legacy.tag_feed),
+    path("tag/<pagepath:path>/feed/", legacy.tag_feed),
+    path("category/<pagepath:path>/", legacy.tag),
+    path("tag/<pagepath:path>/", legacy.tag),
+    path("author/<str:login>/", legacy.author),
+    path("<pagepath:path>/feed/", legacy.slug_feed),
+]
 
 blog_patterns = (
     [
@@ -57,21 +100,22 @@ blog_patterns = (
         path("<yyyy:year>/<dd:month>/<dd:day>/", blog.DayArchive.as_view(), name="day"),
         # The article page shows the post and its conversation (see conversation.views).
         # Wrapped to send the Webmention and Pingback discovery headers.
+        # A wrong date (old WordPress links) redirects to the right one.
         path(
             "<yyyy:year>/<dd:month>/<dd:day>/<str:slug>/",
-            advertised(conversation.article),
+            legacy.follow_moves(advertised(conversation.article)),
             name="post",
         ),
         # Threads: the reply form for one response (works without script), and a
         # response's lasting address, which redirects to the page it is on.
         path(
             "<yyyy:year>/<dd:month>/<dd:day>/<str:slug>/reply/<int:number>/",
-            conversation.reply_form,
+            legacy.follow_moves(conversation.reply_form),
             name="reply",
         ),
         path(
             "<yyyy:year>/<dd:month>/<dd:day>/<str:slug>/comments/<int:number>/",
-            conversation.permalink,
+            legacy.follow_moves(conversation.permalink),
             name="response",
         ),
         # Whom a comment being typed addresses, for the form's script
@@ -81,6 +125,21 @@ blog_patterns = (
             addressing_views.addressee,
             name="addressee",
         ),
+        *legacy_patterns,
+        # Pages at the root (/about/, /about/team/), LAST of the whole map so every
+        # other route wins; a page's reply form and comment permalinks as a post's
+        # (conversation.page_views; docs/pages-and-old-urls.md).
+        path(
+            "<pagepath:path>/reply/<int:number>/",
+            pages.reply_form,
+            name="page-reply",
+        ),
+        path(
+            "<pagepath:path>/comments/<int:number>/",
+            pages.permalink,
+            name="page-response",
+        ),
+        path("<pagepath:path>/", pages.page, name="page"),
     ],
     "blog",
 )
@@ -194,8 +253,10 @@ syndication_patterns = (
         *[
             path(
                 f"{_POST}/comments.{fmt}",
-                feed_views.serve(
-                    feeds.PostResponsesFeed(fmt), feed_views.post_responses_state
+                legacy.follow_moves(
+                    feed_views.serve(
+                        feeds.PostResponsesFeed(fmt), feed_views.post_responses_state
+                    )
                 ),
                 name=f"post-responses-{fmt}",
             )
@@ -249,6 +310,7 @@ urlpatterns = [
     path("", include(own_patterns)),
     path("", include(reblog_patterns)),
     path("", include(crosstalk_patterns)),
+    # Last: it ends with the pages' catch-all.
     path("", include(blog_patterns)),
 ]
 

@@ -8,7 +8,7 @@ from typing import Any
 from django.conf import settings
 from django.core.paginator import EmptyPage, Page, PageNotAnInteger, Paginator
 from django.db.models import Count, Q
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.views.generic.dates import (
@@ -17,6 +17,7 @@ from django.views.generic.dates import (
     YearArchiveView,
 )
 
+from firsthand.blog import legacy_views
 from firsthand.blog.models import Author, Post, PostQuerySet, Tag
 
 
@@ -29,7 +30,10 @@ def _page(request: HttpRequest, posts: PostQuerySet) -> Page[Post]:
         raise Http404("No such page.") from error
 
 
-def home(request: HttpRequest) -> HttpResponse:
+def home(request: HttpRequest) -> HttpResponseBase:
+    if "p" in request.GET or "page_id" in request.GET:
+        # An old WordPress link, /?p=123 (docs/pages-and-old-urls.md).
+        return legacy_views.by_wordpress_id(request)
     page = _page(request, Post.objects.published().for_listing())
     return render(request, "blog/home.html", {"page_obj": page})
 
@@ -41,12 +45,15 @@ def find_post(request: HttpRequest, year: int, month: int, day: int, slug: str) 
     )
     date = timezone.localtime(post.permalink_time).date()
     if (date.year, date.month, date.day) != (year, month, day):
-        raise Http404("No post at this date.")
+        raise legacy_views.PostMoved(post)
     return post
 
 
 def article_context(post: Post) -> dict[str, Any]:
-    """Everything the article page shows about the post itself (four queries)."""
+    """Everything the article page shows about the post itself (four queries;
+    one for a page, which has neither tags nor neighbours in time)."""
+    if post.kind == Post.Kind.PAGE:
+        return {"post": post, "tags": [], "older": None, "newer": None}
     return {
         "post": post,
         "tags": list(post.tags.all()),

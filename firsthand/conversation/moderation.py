@@ -18,7 +18,7 @@ from firsthand.conversation import intake, learning
 from firsthand.conversation.models import BlockRule, Response, ResponseEdit
 from firsthand.conversation.submission import Submission
 from firsthand.conversation.threadstate import lock_post, reparent, set_status
-from firsthand.rendering import clean_text, render_response
+from firsthand.rendering import clean_text, render_response_body
 
 # Who may moderate: Django's "can change response" permission (superusers have it).
 PERMISSION = "firsthand_conversation.change_response"
@@ -98,7 +98,7 @@ def edit_text(response: Response, body: str, *, editor: User | None) -> Response
     )
     current.body = body
     if current.kind in {Response.Kind.COMMENT, Response.Kind.REPLY}:
-        current.body_html = render_response(body)
+        current.body_html = render_response_body(body, current.body_format)
     current.edited_at = timezone.now()
     current.save(update_fields=["body", "body_html", "edited_at", "updated_at"])
     return current

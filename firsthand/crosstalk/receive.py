@@ -187,7 +187,8 @@ def _target_post(target: str, site: str) -> Post:
         )
     path = unquote(urlsplit(target).path) or "/"
     match = _resolve(path) or (None if path.endswith("/") else _resolve(path + "/"))
-    if match is None:
+    if match is None or match.view_name in PAGE_VIEWS:
+        # Pages' addresses catch every unknown path; pages take no mentions.
         raise Refused(
             "The target does not exist on this site.", pingback.TARGET_NOT_FOUND
         )
@@ -206,6 +207,9 @@ def _target_post(target: str, site: str) -> Post:
         raise Refused(
             "The target does not exist on this site.", pingback.TARGET_NOT_FOUND
         ) from error
+
+
+PAGE_VIEWS = {"blog:page", "blog:page-reply", "blog:page-response"}
 
 
 def _resolve(path: str) -> ResolverMatch | None:

@@ -1,8 +1,8 @@
 """``sitemap.xml``: the pages search engines should know about, with ``lastmod``.
 
 Four sections, one query each whatever the number of posts and tags: the list
-pages (home, archive, tags), every published post, every tag that has one, and
-each month and year with published posts. Sitemaps protocol:
+pages (home, archive, tags), every published post and page, every tag that has
+one, and each month and year with published posts. Sitemaps protocol:
 https://www.sitemaps.org/protocol.html.
 
 Django's ``Sitemap`` builds ``protocol://domain/path`` from the sites framework
@@ -72,13 +72,45 @@ class PageSitemap(Section):
 
 
 class PostSitemap(Section):
+    """Every published post and page, in one query.
+
+    A page's address is its parents' slugs and its own; the parents come from the
+    same rows, and a page under a draft (which readers cannot reach) is left out.
+    """
+
     def items(self) -> list[Entry]:
-        posts = (
-            Post.objects.published()
-            .only("slug", "kind", "published_at", "created_at", "updated_at")
-            .order_by("-published_at", "-pk")
+        rows = list(
+            Post.everything.published()
+            .only(
+                "slug",
+                "kind",
+                "parent_id",
+                "published_at",
+                "created_at",
+                "updated_at",
+            )
+            .order_by("kind", "-published_at", "-pk")
         )
-        return [Entry(post.get_absolute_url(), modified_at(post)) for post in posts]
+        pages = {row.pk: row for row in rows if row.kind == Post.Kind.PAGE}
+        entries: list[Entry] = []
+        for row in rows:
+            if row.kind == Post.Kind.PAGE and not _reachable(row, pages):
+                continue
+            entries.append(Entry(row.get_absolute_url(), modified_at(row)))
+        return entries
+
+
+def _reachable(page: Post, pages: dict[int, Post]) -> bool:
+    """Whether every page above ``page`` is published; links each to its parent."""
+    seen = {page.pk}
+    while page.parent_id is not None:
+        parent = pages.get(page.parent_id)
+        if parent is None or parent.pk in seen:
+            return False
+        page.parent = parent
+        seen.add(parent.pk)
+        page = parent
+    return True
 
 
 class TagSitemap(Section):

@@ -25,7 +25,10 @@ def post_date_kwargs(post: Post) -> dict[str, object]:
 
 
 def for_post(post: Post) -> list[str]:
-    """A new post changes the site's posts feeds, its tags' and its author's."""
+    """A new post changes the site's posts feeds, its tags' and its author's
+    (a page is in none of them)."""
+    if post.kind == Post.Kind.PAGE:
+        return []
     paths = _formats("posts", ("rss", "atom", "json"))
     for tag in post.tags.all():
         paths += _formats("tag", ("rss", "atom"), slug=tag.slug)
@@ -34,7 +37,10 @@ def for_post(post: Post) -> list[str]:
 
 
 def for_response(post: Post) -> list[str]:
-    """A new visible response changes the site's and its post's response feeds."""
+    """A new visible response changes the site's and its post's response feeds
+    (a page has only the site's)."""
+    if post.kind == Post.Kind.PAGE:
+        return _formats("responses", ("rss", "atom"))
     return _formats("responses", ("rss", "atom")) + _formats(
         "post-responses", ("rss", "atom", "json"), **post_date_kwargs(post)
     )
