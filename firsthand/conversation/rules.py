@@ -242,6 +242,10 @@ def find_near_duplicate(
 
 # Sources that replay history or are typed by the owner are never rate-limited.
 TRUSTED_SOURCES = frozenset({"import", "demo", "moderator"})
+# Sources replaying history from another site: they bring their own status and
+# threading, have no length limit, and tell no one (no emails, pushes or pings).
+HISTORY_SOURCES = frozenset({"import"})
+STATUSES = frozenset({"visible", "pending", "spam", "removed"})
 
 
 def interval_wait(last_at: float | None, now: float, interval: int) -> int:

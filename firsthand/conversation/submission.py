@@ -16,6 +16,14 @@ class Submission:
     author_url: str = ""
     author_title: str = ""
     author_photo: str = ""
+    # "markdown" (written here) or "html" (imported from WordPress).
+    body_format: str = "markdown"
+    # Imports only: the status the old site gave it ("visible", "pending", "spam",
+    # "removed"), its lasting key there, and its number if it had one here before
+    # (a Firsthand export read back in). Live sources leave these empty.
+    status: str = ""
+    import_key: str = ""
+    number: int | None = None
     # The response this one answers (same post, visible), for replies in the thread.
     parent_id: int | None = None
     source_url: str = ""

@@ -40,7 +40,8 @@ def _place(post: Post, response: Response) -> None:
         response.path = rules.thread_path(response.number, parent["path"])
         response.root_ordinal = parent["root_ordinal"]
     else:
-        response.parent = None
+        # No parent, or one never shown (an imported reply to a comment the old
+        # site held back): a new top-level conversation that still names it.
         post.last_root_ordinal += 1
         response.path = rules.thread_path(response.number)
         response.root_ordinal = post.last_root_ordinal
@@ -85,8 +86,17 @@ def set_status(post: Post, response: Response, status: str) -> None:
     if first_time_visible:
         post.last_response_number += 1
         response.number = post.last_response_number
-        if response.kind in rules.THREADED_KINDS:
-            _place(post, response)
+    elif response.number is not None and not response.pk:
+        # An import bringing the number it had on its old site (a Firsthand export
+        # read back): later numbers go on from the highest one.
+        post.last_response_number = max(post.last_response_number, response.number)
+        first_time_visible = status == rules.VISIBLE
+    if (
+        response.number is not None
+        and not response.path
+        and response.kind in rules.THREADED_KINDS
+    ):
+        _place(post, response)
     response.status = status
     delta = rules.count_delta(old, status)
     response.save()
@@ -96,7 +106,7 @@ def set_status(post: Post, response: Response, status: str) -> None:
         response_count=F("response_count") + delta,
     )
     post.response_count += delta
-    if first_time_visible:
+    if first_time_visible and response.source not in rules.HISTORY_SOURCES:
         response_id, post_id = response.pk, post.pk
         transaction.on_commit(
             lambda: signals.response_published.send(
