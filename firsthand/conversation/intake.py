@@ -112,7 +112,7 @@ def receive(submission: Submission, *, judge: bool = False) -> Response:
             reasons.append(_near_duplicate_of(near))
 
     # Render outside the transaction: the write lock is held as briefly as possible.
-    body_html = _html_of(submission)
+    body_html = html_of(submission)
     try:
         with transaction.atomic():
             post = lock_post(submission.post_id)
@@ -166,7 +166,7 @@ def receive(submission: Submission, *, judge: bool = False) -> Response:
     return response
 
 
-def _html_of(submission: Submission) -> str:
+def html_of(submission: Submission) -> str:
     """Comments and replies are Markdown (or imported HTML) made safe; excerpts
     stay plain text."""
     if submission.kind in rules.RENDERED_KINDS:
@@ -188,7 +188,7 @@ def _revise(earlier: Response, submission: Submission) -> Response:
     old one in place (same number), judged again like a new arrival."""
     judgement = spam.judge(submission, guard.context_for(submission))
     status = rules.initial_status(judgement.outcome, near_duplicate=False)
-    body_html = _html_of(submission)
+    body_html = html_of(submission)
     with transaction.atomic():
         post = lock_post(submission.post_id)
         current = Response.objects.select_for_update().get(pk=earlier.pk)

@@ -33,7 +33,7 @@ from django.utils.html import strip_tags
 from firsthand.blog import publishing
 from firsthand.blog.models import Author, Post, Tag
 from firsthand.blog.rules import slug_for, unique_slug
-from firsthand.conversation import intake, rules
+from firsthand.conversation import history, intake, rules
 from firsthand.conversation.models import Response
 from firsthand.conversation.submission import Submission
 from firsthand.portability import names, wxr
@@ -372,17 +372,26 @@ class _Importer:
     def comments(
         self, item: wxr.Item, post: Post, key: str, existing: dict[str, int]
     ) -> None:
-        """Every comment of ``item``, oldest first, each after what it answers."""
-        by_id = {c.wp_id: c for c in item.comments}
-        stored: dict[int, int] = {}
+        """Every comment of ``item``, oldest first, each after what it answers,
+        handed to intake in one batch."""
+        by_id: dict[int, wxr.Comment] = {}
         for c in item.comments:
-            pk = existing.get(f"{key}#comment-{c.wp_id}")
+            if c.wp_id in by_id:
+                self.report.skip(c.line, f"comment {c.wp_id}", "the same id twice")
+                continue
+            by_id[c.wp_id] = c
+        stored: dict[int, int] = {}  # WordPress id -> a response stored earlier
+        for wp_id in by_id:
+            pk = existing.get(f"{key}#comment-{wp_id}")
             if pk is not None:
-                stored[c.wp_id] = pk
+                stored[wp_id] = pk
                 self.report.counts["responses already here"] += 1
+        entries: list[history.Entry] = []
+        sent: list[wxr.Comment] = []
+        index_of: dict[int, int] = {}  # WordPress id -> its entry
         done: set[int] = set(stored)
         never = datetime.datetime.max.replace(tzinfo=datetime.UTC)
-        order = sorted(item.comments, key=lambda c: (c.date or never, c.wp_id))
+        order = sorted(by_id.values(), key=lambda c: (c.date or never, c.wp_id))
 
         def visit(comment: wxr.Comment, trail: frozenset[int]) -> None:
             if comment.wp_id in done:
@@ -396,23 +405,51 @@ class _Importer:
             ):
                 visit(parent, trail | {comment.wp_id})
             done.add(comment.wp_id)
-            pk = self.response(comment, post, key, stored.get(comment.parent_id))
-            if pk:
-                stored[comment.wp_id] = pk
+            entry = self.entry(
+                comment,
+                post,
+                key,
+                parent_pk=stored.get(comment.parent_id),
+                parent_index=index_of.get(comment.parent_id),
+            )
+            if entry is not None:
+                index_of[comment.wp_id] = len(entries)
+                entries.append(entry)
+                sent.append(comment)
 
         for comment in order:
             visit(comment, frozenset())
+        if not entries:
+            return
+        results = history.receive_history(post.pk, entries, judge=self.judge)
+        for comment, result in zip(sent, results, strict=True):
+            if isinstance(result, intake.Rejected):
+                what = f"comment {comment.wp_id} on “{post.title[:40]}”"
+                self.report.skip(comment.line, what, str(result))
+                continue
+            kind_name = result.get_kind_display().lower()
+            state = result.get_status_display().lower()
+            self.report.counts[f"responses: {kind_name}s, {state}"] += 1
+            if result.parent_id:
+                self.report.counts["responses: of them replies in a thread"] += 1
 
-    def response(
-        self, comment: wxr.Comment, post: Post, key: str, parent_pk: int | None
-    ) -> int | None:
+    def entry(
+        self,
+        comment: wxr.Comment,
+        post: Post,
+        key: str,
+        *,
+        parent_pk: int | None,
+        parent_index: int | None,
+    ) -> history.Entry | None:
+        """What one WordPress comment becomes (None: skipped, with the reason)."""
         meta = comment.meta
-        what = f"comment {comment.wp_id} on {post.kind} “{post.title[:40]}”"
         kind = meta.get(names.META_KIND) or ""
         if kind not in rules.KINDS:
             semantic = SEMANTIC_KINDS.get(meta.get("semantic_linkbacks_type", ""))
             kind = semantic or COMMENT_TYPES.get(comment.type, "")
         if not kind:
+            what = f"comment {comment.wp_id} on “{post.title[:40]}”"
             self.report.skip(
                 comment.line, what, f"WordPress comment type “{comment.type}”"
             )
@@ -438,17 +475,17 @@ class _Importer:
         if len(name) > rules.NAME_MAX:
             name = name[: rules.NAME_MAX]
             self.report.notes["a name longer than 100 characters was shortened"] += 1
+        # WordPress puts a pingback's source in comment_author_url; a Firsthand
+        # export (with its kind) keeps the author's own address there.
+        own_url = not linked or (
+            names.META_KIND in meta and comment.author_url != source_url
+        )
         submission = Submission(
             post_id=post.pk,
             kind=kind,
             author_name=name,
             author_email=self.email_or_blank(comment.author_email),
-            # WordPress puts a pingback's source in comment_author_url; a
-            # Firsthand export (with its kind) keeps the author's own address there.
-            author_url=""
-            if linked
-            and (names.META_KIND not in meta or comment.author_url == source_url)
-            else self.url_or_blank(comment.author_url),
+            author_url=self.url_or_blank(comment.author_url) if own_url else "",
             author_title=meta.get(names.META_AUTHOR_TITLE, "")[: rules.TITLE_MAX],
             author_photo=meta.get(names.META_AUTHOR_PHOTO, ""),
             body=body,
@@ -463,31 +500,15 @@ class _Importer:
             number=_int(meta.get(names.META_NUMBER, "")),
             parent_id=parent_pk,
         )
-        try:
-            response = intake.receive(submission, judge=self.judge)
-        except intake.Rejected as rejection:
-            self.report.skip(comment.line, what, str(rejection))
-            return None
-        self.restore_extras(response, meta)
-        kind_name = response.get_kind_display().lower()
-        state = response.get_status_display().lower()
-        self.report.counts[f"responses: {kind_name}s, {state}"] += 1
-        if response.parent_id:
-            self.report.counts["responses: of them replies in a thread"] += 1
-        return response.pk
-
-    def restore_extras(self, response: Response, meta: dict[str, str]) -> None:
-        """What only a Firsthand export carries: the lasting UUID, the edit time."""
-        changes: dict[str, object] = {}
-        uid = _uuid(meta.get(names.META_UID, ""))
-        if uid is not None and not Response.objects.filter(uid=uid).exists():
-            changes["uid"] = uid
-        edited = meta.get(names.META_EDITED_AT, "")
-        if edited:
-            with contextlib.suppress(ValueError):
-                changes["edited_at"] = datetime.datetime.fromisoformat(edited)
-        if changes:
-            Response.objects.filter(pk=response.pk).update(**changes)
+        edited = None
+        with contextlib.suppress(ValueError):
+            edited = datetime.datetime.fromisoformat(meta.get(names.META_EDITED_AT, ""))
+        return history.Entry(
+            submission,
+            parent=parent_index,
+            uid=_uuid(meta.get(names.META_UID, "")),
+            edited_at=edited,
+        )
 
     def email_or_blank(self, email: str) -> str:
         email = email.strip()

@@ -6,6 +6,7 @@ from collections.abc import Callable
 import pytest
 from django.test import override_settings
 from django.utils import timezone
+from pytest_django import DjangoCaptureOnCommitCallbacks
 
 from firsthand.blog.models import Post
 from firsthand.conversation import intake
@@ -108,3 +109,23 @@ def test_a_pingback_is_stored_as_an_excerpt_with_its_source(post: Post) -> None:
     assert response.is_link
     assert response.body_html == ""  # shown as escaped text, never as HTML
     assert response.number == 1
+
+
+def test_a_history_replay_keeps_its_status_number_and_tells_no_one(
+    post: Post,
+    comment_on: Callable[..., Response],
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
+) -> None:
+    with django_capture_on_commit_callbacks() as callbacks:
+        kept = intake.receive(
+            submission_for(post, source="import", status="visible", number=7)
+        )
+        held = intake.receive(submission_for(post, source="import", status="pending"))
+    assert callbacks == []  # no emails, pushes or pings for history
+    assert (kept.number, kept.path, kept.status) == (7, "0000007", "visible")
+    assert (held.number, held.path, held.status) == (None, "", "pending")
+    post.refresh_from_db()
+    assert (post.last_response_number, post.response_count) == (7, 1)
+    assert comment_on(post).number == 8  # live responses go on from there
+    with pytest.raises(intake.Rejected, match="only taken from an import"):
+        intake.receive(submission_for(post, status="visible"))
