@@ -102,6 +102,10 @@ FIRSTHAND_RESPONSE_MAX_CHARS = env_int(
 )
 # Top-level responses per thread page (each with all its replies).
 FIRSTHAND_THREAD_PAGE_SIZE = env_int("FIRSTHAND_THREAD_PAGE_SIZE", 100, minimum=1)
+# The whole-page cache for anonymous readers (firsthand/pagecache.py), and the
+# memory each server process may give it.
+FIRSTHAND_PAGE_CACHE = env_bool("FIRSTHAND_PAGE_CACHE", True)
+FIRSTHAND_PAGE_CACHE_MB = env_int("FIRSTHAND_PAGE_CACHE_MB", 32, minimum=1)
 # How long a commenter may edit or withdraw their own response from the same browser.
 FIRSTHAND_EDIT_MINUTES = env_int("FIRSTHAND_EDIT_MINUTES", 15)
 FIRSTHAND_SERVE_WORKERS = env_int("FIRSTHAND_SERVE_WORKERS", 2, minimum=1)

@@ -7,6 +7,7 @@ from typing import Any
 from django.contrib import admin
 from django.urls import include, path, register_converter
 
+from firsthand import pagecache
 from firsthand.blog import legacy_views as legacy, views as blog
 from firsthand.conversation import (
     addressing_views,
@@ -56,6 +57,8 @@ class PagePath:
         return value
 
 
+listing = pagecache.cacheable("site", "responses")
+
 register_converter(FourDigits, "yyyy")
 register_converter(TwoDigits, "dd")
 register_converter(PagePath, "pagepath")
@@ -90,14 +93,24 @@ legacy_patterns = [
 
 blog_patterns = (
     [
-        path("", blog.home, name="home"),
-        path("archive/", blog.archive_index, name="archive"),
-        path("tags/", blog.tag_index, name="tags"),
-        path("tags/<str:slug>/", blog.tag, name="tag"),
-        path("authors/<slug:slug>/", blog.author, name="author"),
-        path("<yyyy:year>/", blog.YearArchive.as_view(), name="year"),
-        path("<yyyy:year>/<dd:month>/", blog.MonthArchive.as_view(), name="month"),
-        path("<yyyy:year>/<dd:month>/<dd:day>/", blog.DayArchive.as_view(), name="day"),
+        # Lists of posts, kept by the page cache until a post, tag, author or
+        # response changes (firsthand/pagecache.py).
+        path("", listing(blog.home), name="home"),
+        path("archive/", listing(blog.archive_index), name="archive"),
+        path("tags/", listing(blog.tag_index), name="tags"),
+        path("tags/<str:slug>/", listing(blog.tag), name="tag"),
+        path("authors/<slug:slug>/", listing(blog.author), name="author"),
+        path("<yyyy:year>/", listing(blog.YearArchive.as_view()), name="year"),
+        path(
+            "<yyyy:year>/<dd:month>/",
+            listing(blog.MonthArchive.as_view()),
+            name="month",
+        ),
+        path(
+            "<yyyy:year>/<dd:month>/<dd:day>/",
+            listing(blog.DayArchive.as_view()),
+            name="day",
+        ),
         # The article page shows the post and its conversation (see conversation.views).
         # Wrapped to send the Webmention and Pingback discovery headers.
         # A wrong date (old WordPress links) redirects to the right one.

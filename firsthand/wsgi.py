@@ -7,4 +7,9 @@ import os
 from django.core.wsgi import get_wsgi_application
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "firsthand.settings")
-application = get_wsgi_application()
+django_application = get_wsgi_application()
+
+from firsthand import pagecache  # noqa: E402 (needs the settings loaded above)
+
+# Anonymous readers' pages are answered from memory before Django runs.
+application = pagecache.wrap(django_application)

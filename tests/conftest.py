@@ -8,6 +8,7 @@ import time
 import uuid
 from collections.abc import Callable, Iterator
 from itertools import count
+from typing import Any
 
 import pytest
 import time_machine
@@ -17,7 +18,7 @@ from django.utils import timezone
 
 from firsthand.blog import publishing
 from firsthand.blog.models import Author, Post
-from firsthand.conversation import intake
+from firsthand.conversation import intake, tickets
 from firsthand.conversation.models import Response
 from firsthand.conversation.submission import Submission
 
@@ -29,6 +30,23 @@ THREE_OPINIONS = (
     "Keep them offline, every frame is different.",
     "A price range with worked examples is the middle way.",
 )
+
+
+class ReaderClient(Client):
+    """A test browser whose posted ``ticket`` field becomes its ticket cookie, the
+    way a real browser carries the ticket the article page handed out
+    (``conversation.tickets``): tests say which ticket a form was sent with."""
+
+    def post(self, path: Any, data: Any = None, *args: Any, **kwargs: Any) -> Any:
+        if isinstance(data, dict) and "ticket" in data:
+            data = dict(data)
+            self.cookies[tickets.COOKIE] = data.pop("ticket")
+        return super().post(path, data, *args, **kwargs)
+
+
+@pytest.fixture
+def client() -> ReaderClient:
+    return ReaderClient()
 
 
 @pytest.fixture

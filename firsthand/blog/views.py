@@ -51,11 +51,21 @@ def find_post(request: HttpRequest, year: int, month: int, day: int, slug: str) 
 
 def article_context(post: Post) -> dict[str, Any]:
     """Everything the article page shows about the post itself (four queries;
-    one for a page, which has neither tags nor neighbours in time)."""
+    one for a page, which has neither tags nor neighbours in time).
+
+    ``post_url`` is the post's own address, reversed once for the whole page."""
+    post_url = post.get_absolute_url()
     if post.kind == Post.Kind.PAGE:
-        return {"post": post, "tags": [], "older": None, "newer": None}
+        return {
+            "post": post,
+            "post_url": post_url,
+            "tags": [],
+            "older": None,
+            "newer": None,
+        }
     return {
         "post": post,
+        "post_url": post_url,
         "tags": list(post.tags.all()),
         "older": _neighbour(post, newer=False),
         "newer": _neighbour(post, newer=True),

@@ -12,7 +12,7 @@ class ConversationConfig(AppConfig):
     def ready(self) -> None:
         # Imported here, once the app registry is ready: the receivers' module
         # imports the tasks, which import the models.
-        from firsthand.conversation import receivers
+        from firsthand.conversation import receivers, stamps
         from firsthand.conversation.signals import response_published, response_stored
 
         # Follow and author emails (docs/notifications.md).
@@ -24,3 +24,5 @@ class ConversationConfig(AppConfig):
             receivers.response_published,
             dispatch_uid="firsthand.conversation.notify.published",
         )
+        # The page cache's stamps (firsthand/pagecache.py).
+        stamps.connect()

@@ -61,8 +61,8 @@ class ResponseForm(forms.Form):
     notify_post = forms.BooleanField(
         label="Email me new comments on this post", required=False
     )
-    # Guard fields, rendered by hand in the template (see _form.html).
-    ticket = forms.CharField(required=False, widget=forms.HiddenInput)
+    # Guard field, rendered by hand in the template (see _form.html); the form's
+    # ticket travels in a cookie (tickets.py).
     # A honeypot: hidden from people (CSS, aria-hidden, no tab stop), filled by bots.
     # Its name is one no browser's autofill recognises, so no person fills it.
     leave_blank = forms.CharField(required=False)

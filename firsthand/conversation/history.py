@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from django.db.models import F
 from django.utils import timezone
 
+from firsthand import pagecache
 from firsthand.blog.models import Post
 from firsthand.conversation import guard, intake, rules, spam
 from firsthand.conversation.models import Response
@@ -116,6 +117,8 @@ def receive_history(
         response_count=F("response_count") + visible,
     )
     post.response_count += visible
+    # Bulk inserts send no model signals: tell the page cache by hand.
+    pagecache.bump_on_commit(f"post:{post.pk}", "responses")
     return results
 
 

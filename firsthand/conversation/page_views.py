@@ -19,6 +19,7 @@ from django.http import (
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_safe
 
+from firsthand import pagecache
 from firsthand.blog.models import Page, Post
 from firsthand.conversation import rules, tickets
 from firsthand.conversation.forms import ResponseForm
@@ -67,10 +68,12 @@ def page(request: HttpRequest, path: str) -> HttpResponseBase:
         return HttpResponsePermanentRedirect(post.get_absolute_url())
     size = settings.FIRSTHAND_THREAD_PAGE_SIZE
     number = _page_number(request, rules.thread_pages(found.last_root_ordinal, size))
-    context = _page_context(
-        request, found, ResponseForm(), tickets.issue(found.pk), page=number
-    )
-    return render(request, "conversation/page.html", context)
+    context = _page_context(request, found, ResponseForm(), "", page=number)
+    response = render(request, "conversation/page.html", context)
+    tickets.hand_out(response)
+    if not context["personal"]:
+        pagecache.mark(response, "site", f"post:{found.pk}", ticket=True)
+    return response
 
 
 @require_safe
@@ -80,14 +83,11 @@ def reply_form(request: HttpRequest, path: str, number: int) -> HttpResponse:
     parent = _visible_response(found, number)
     form = ResponseForm(initial={"in_reply_to": number})
     context = _page_context(
-        request,
-        found,
-        form,
-        tickets.issue(found.pk),
-        page=parent.thread_page,
-        replying_to=parent,
+        request, found, form, "", page=parent.thread_page, replying_to=parent
     )
-    return render(request, "conversation/reply.html", context)
+    response = render(request, "conversation/reply.html", context)
+    tickets.hand_out(response)
+    return response
 
 
 @require_safe

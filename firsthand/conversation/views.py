@@ -13,12 +13,22 @@ from django.db.models import Q
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_http_methods
 
+from firsthand import pagecache
 from firsthand.blog.models import Post
 from firsthand.blog.views import article_context, find_post
 from firsthand.client import client_ip
-from firsthand.conversation import following, intake, mine, rules, thread, tickets
+from firsthand.conversation import (
+    following,
+    intake,
+    mine,
+    page_links,
+    rules,
+    thread,
+    tickets,
+)
 from firsthand.conversation.forms import ResponseForm
 from firsthand.conversation.models import Response
 from firsthand.conversation.submission import Submission
@@ -34,6 +44,28 @@ def _page_number(request: HttpRequest, pages: int) -> int:
     if not 1 <= page <= pages:
         raise Http404("No such page of comments.")
     return page
+
+
+# The columns of a response the article page reads (thread, reactions, links,
+# this browser's own links, JSON-LD); reading any other would cost a query per row.
+_SHOWN = (
+    "post_id",
+    "number",
+    "parent_id",
+    "path",
+    "root_ordinal",
+    "kind",
+    "status",
+    "author_name",
+    "author_url",
+    "author_title",
+    "body",
+    "body_html",
+    "source_url",
+    "source_title",
+    "created_at",
+    "edited_at",
+)
 
 
 def _page_context(
@@ -52,7 +84,13 @@ def _page_context(
     if page == 1:  # links and reactions are listed once, on the first page
         on_page |= Q(root_ordinal__isnull=True)
     rows = list(
-        Response.objects.visible().filter(on_page, post=post).order_by("path", "number")
+        Response.objects.visible()
+        .filter(on_page, post=post)
+        .order_by("path", "number")
+        # What the page shows, and no more: reading and converting the columns it
+        # never shows (the spam layers' reasons, the IP address, timestamps) was a
+        # fifth of this query's time on a long thread (issue #8).
+        .only(*_SHOWN)
     )
     threaded = [r for r in rows if r.path]
     for row in rows:
@@ -67,8 +105,10 @@ def _page_context(
         if mine_ids
         else []
     )
+    context = article_context(post)
+    post_url: str = context["post_url"]
     return {
-        **article_context(post),
+        **context,
         "thread": thread.entries(threaded),
         "comments": [r for r in threaded if not r.parent_id],
         "links": [r for r in rows if r.is_link],
@@ -76,11 +116,16 @@ def _page_context(
         "reposts": [r for r in rows if r.kind == Response.Kind.REPOST],
         "pending": pending,
         "mine": set(mine_ids),
+        # What only this reader may see (their own held responses, links to edit
+        # them, moderators' controls): such a page is never cached for others.
+        "personal": bool(mine_ids) or request.user.is_authenticated,
         "form": form,
         "ticket": ticket,
         "replying_to": replying_to,
         "replies_open": post.comments_open and post.is_public,
-        "reply_base": f"{post.get_absolute_url()}reply/",
+        "reply_base": f"{post_url}reply/",
+        "respond_url": page_links.respond_url(post),
+        "comment_feeds": page_links.comment_feeds(post),
         "thread_page": page,
         "thread_pages": pages,
         "thread_page_numbers": rules.page_links(page, pages),
@@ -93,10 +138,12 @@ def article(
     post = find_post(request, year, month, day, slug)
     size = settings.FIRSTHAND_THREAD_PAGE_SIZE
     page = _page_number(request, rules.thread_pages(post.last_root_ordinal, size))
-    context = _page_context(
-        request, post, ResponseForm(), tickets.issue(post.pk), page=page
-    )
-    return render(request, "conversation/article.html", context)
+    context = _page_context(request, post, ResponseForm(), "", page=page)
+    response = render(request, "conversation/article.html", context)
+    tickets.hand_out(response)
+    if not context["personal"]:
+        pagecache.mark(response, "site", f"post:{post.pk}", ticket=True)
+    return response
 
 
 def _visible_response(post: Post, number: int) -> Response:
@@ -117,14 +164,11 @@ def reply_form(
     parent = _visible_response(post, number)
     form = ResponseForm(initial={"in_reply_to": number})
     context = _page_context(
-        request,
-        post,
-        form,
-        tickets.issue(post.pk),
-        page=parent.thread_page,
-        replying_to=parent,
+        request, post, form, "", page=parent.thread_page, replying_to=parent
     )
-    return render(request, "conversation/reply.html", context)
+    response = render(request, "conversation/reply.html", context)
+    tickets.hand_out(response)
+    return response
 
 
 def permalink(
@@ -137,6 +181,10 @@ def permalink(
     return redirect(response.get_absolute_url())
 
 
+# Django's CSRF token is not used here: the form's ticket cookie (SameSite=Strict)
+# and the Origin check do that job, so the article page holds no per-reader token
+# and can be cached whole for every anonymous reader (see tickets.py).
+@csrf_exempt
 @require_http_methods(["GET", "POST"])
 def respond(request: HttpRequest, post_id: int) -> HttpResponseBase:
     post = get_object_or_404(
@@ -144,10 +192,12 @@ def respond(request: HttpRequest, post_id: int) -> HttpResponseBase:
     )
     if request.method != "POST":
         return redirect(f"{post.get_absolute_url()}#respond")
+    ticket = tickets.read(request.COOKIES.get(tickets.COOKIE, ""))
+    if ticket is None or not _same_origin(request):
+        return csrf_failure(request, "no form ticket from this site")
     form = ResponseForm(request.POST)
     form.full_clean()
     data = form.cleaned_data
-    ticket = tickets.read(data["ticket"], post.pk)
     number = data.get("in_reply_to")
     parent = (
         Response.objects.filter(post=post, number=number).first() if number else None
@@ -164,8 +214,8 @@ def respond(request: HttpRequest, post_id: int) -> HttpResponseBase:
         ip_address=client_ip(request),
         user_agent=request.headers.get("user-agent", ""),
         source="form",
-        ticket=ticket.nonce if ticket else "",
-        form_age=ticket.age if ticket else None,
+        ticket=ticket.nonce,
+        form_age=ticket.age,
         honeypot=data["leave_blank"],
     )
     try:
@@ -185,8 +235,8 @@ def respond(request: HttpRequest, post_id: int) -> HttpResponseBase:
             for message in messages:
                 form.add_error(target, message)
         form.focus_first_error()
-        # The same ticket again: fixing a typo must not look like a bot's speed.
-        again = data["ticket"] if ticket else tickets.issue(post.pk)
+        # The ticket cookie stays as it is: fixing a typo must not look like a
+        # bot's speed.
         shown = parent if parent and parent.status == Response.Status.VISIBLE else None
         if shown is not None:
             shown.post = post
@@ -194,12 +244,17 @@ def respond(request: HttpRequest, post_id: int) -> HttpResponseBase:
             request,
             post,
             form,
-            again,
+            "",
             page=shown.thread_page if shown else 1,
             replying_to=shown,
         )
         context["duplicate_of"] = rejection.existing
-        template = "conversation/reply.html" if shown else "conversation/article.html"
+        if shown:
+            template = "conversation/reply.html"
+        elif post.kind == Post.Kind.PAGE:
+            template = "conversation/page.html"
+        else:
+            template = "conversation/article.html"
         return render(request, template, context, status=400)
     following.follow_from_form(
         response, replies=data["notify_replies"], post=data["notify_post"]
@@ -212,6 +267,15 @@ def respond(request: HttpRequest, post_id: int) -> HttpResponseBase:
         # Tells the page's script that this draft was posted, so it can forget it.
         http_response.set_cookie("firsthand_posted", draft, max_age=120, samesite="Lax")
     return http_response
+
+
+def _same_origin(request: HttpRequest) -> bool:
+    """A browser names where a POST comes from (``Origin``); from another site, it
+    is refused. Old browsers that send no Origin rely on the SameSite ticket."""
+    origin = request.headers.get("origin", "")
+    if not origin or origin == "null":
+        return not origin
+    return origin == f"{request.scheme}://{request.get_host()}"
 
 
 def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:

@@ -30,6 +30,7 @@ from django.core.validators import URLValidator, validate_email
 from django.db import transaction
 from django.utils.html import strip_tags
 
+from firsthand import pagecache
 from firsthand.blog import publishing
 from firsthand.blog.models import Author, Post, Tag
 from firsthand.blog.rules import slug_for, unique_slug
@@ -152,6 +153,7 @@ def import_wxr(
             for record in wxr.read(path, local_time=_site_time, progress=progress):
                 importer.take(record)
             importer.finish()
+            pagecache.bump_on_commit("site")  # page parents are set in bulk
             if dry_run:
                 transaction.set_rollback(True)
     except wxr.WxrError as error:

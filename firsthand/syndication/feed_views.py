@@ -24,6 +24,7 @@ from django.utils.cache import get_conditional_response, patch_cache_control
 from django.utils.http import http_date, quote_etag
 from django.views.decorators.http import require_safe
 
+from firsthand import pagecache
 from firsthand.blog.models import Author, Post, Tag
 from firsthand.blog.views import find_post
 from firsthand.conversation.models import Response
@@ -112,12 +113,18 @@ def serve(
             cached = (response.content, response["Content-Type"])
             cache.set(key, cached, CACHE_SECONDS)
         content, content_type = cached
-        return _headers(
+        answer = _headers(
             HttpResponse(content, content_type=content_type),
             etag,
             last_modified,
             request,
         )
+        if not request.user.is_authenticated:
+            if "post_id" in extra:
+                pagecache.mark(answer, "site", f"post:{extra['post_id']}")
+            else:
+                pagecache.mark(answer, "site", "responses")
+        return answer
 
     return view
 

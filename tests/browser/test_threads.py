@@ -520,9 +520,10 @@ def test_the_form_suggests_whom_a_new_comment_answers(
     expect(form.locator("input[name=in_reply_to]")).to_have_value("")
 
 
-def _hidden_value(html: str, name: str) -> str:
-    found = re.search(rf'name="{name}" value="([^"]*)"', html)
-    assert found, f"no hidden {name} in the page"
+def _ticket_cookie(set_cookie: str) -> str:
+    """The form ticket a page handed out, as a Cookie header for one POST."""
+    found = re.search(r"(firsthand_ticket=[^;]+)", set_cookie)
+    assert found, f"no ticket handed out: {set_cookie!r}"
     return found.group(1)
 
 
@@ -541,22 +542,24 @@ def test_a_six_deep_chain_fits_a_phone(
         # #1 and six replies each answering the one before: depth 0 to 5, and #7
         # kept flat at depth 5. Posted through the browser's own request API, one
         # ticket per comment, so the chain costs one pause, not seven.
-        pages = [page.request.get(url).text() for _ in range(7)]
-        action = re.search(r'action="([^"#]+)#respond"', pages[0])
+        pages = [page.request.get(url) for _ in range(7)]
+        action = re.search(r'action="([^"#]+)#respond"', pages[0].text())
         assert action
         page.wait_for_timeout(HUMAN_PAUSE_MS)
-        for number, html in enumerate(pages, start=1):
+        for number, got in enumerate(pages, start=1):
             answer = page.request.post(
                 f"{firsthand_server}{action.group(1)}",
                 form={
-                    "csrfmiddlewaretoken": _hidden_value(html, "csrfmiddlewaretoken"),
-                    "ticket": _hidden_value(html, "ticket"),
                     "in_reply_to": str(number - 1) if number > 1 else "",
                     "author_name": f"Reader Number{number}",
                     "author_email": f"reader{number}@example.org",
                     "body": CHAIN[number - 1],
                 },
-                headers={"Referer": url},
+                headers={
+                    "Referer": url,
+                    "Origin": firsthand_server,
+                    "Cookie": _ticket_cookie(got.headers.get("set-cookie", "")),
+                },
                 max_redirects=0,
             )
             assert answer.status == 302, (number, answer.status)

@@ -155,7 +155,7 @@ def test_a_flood_refusal_through_the_form_keeps_every_field(
             "author_url": "https://bob.example.org",
             "author_title": "Reader",
             "body": body,
-            "ticket": tickets.issue(post.pk, now=time.time() - 30),
+            "ticket": tickets.issue(now=time.time() - 30),
             "leave_blank": "",
         }
 

@@ -9,7 +9,7 @@ from django.utils import timezone
 from pytest_django import DjangoCaptureOnCommitCallbacks
 
 from firsthand.blog.models import Post
-from firsthand.conversation import intake
+from firsthand.conversation import intake, signals
 from firsthand.conversation.models import Response
 from tests.conftest import submission_for
 
@@ -116,12 +116,25 @@ def test_a_history_replay_keeps_its_status_number_and_tells_no_one(
     comment_on: Callable[..., Response],
     django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
 ) -> None:
-    with django_capture_on_commit_callbacks() as callbacks:
-        kept = intake.receive(
-            submission_for(post, source="import", status="visible", number=7)
-        )
-        held = intake.receive(submission_for(post, source="import", status="pending"))
-    assert callbacks == []  # no emails, pushes or pings for history
+    told: list[str] = []
+
+    def listen(sender: object, **kwargs: object) -> None:
+        told.append(str(kwargs.get("response_id")))
+
+    signals.response_stored.connect(listen, dispatch_uid="test-history")
+    signals.response_published.connect(listen, dispatch_uid="test-history-p")
+    try:
+        with django_capture_on_commit_callbacks(execute=True):
+            kept = intake.receive(
+                submission_for(post, source="import", status="visible", number=7)
+            )
+            held = intake.receive(
+                submission_for(post, source="import", status="pending")
+            )
+    finally:
+        signals.response_stored.disconnect(dispatch_uid="test-history")
+        signals.response_published.disconnect(dispatch_uid="test-history-p")
+    assert told == []  # no emails, pushes or pings for history
     assert (kept.number, kept.path, kept.status) == (7, "0000007", "visible")
     assert (held.number, held.path, held.status) == (None, "", "pending")
     post.refresh_from_db()

@@ -26,7 +26,7 @@ from pytest_django import Settings
 from firsthand.blog.models import Post
 from firsthand.conversation import intake, mine, moderation, own, tickets
 from firsthand.conversation.models import Follow, Response, ResponseEdit
-from tests.conftest import submission_for
+from tests.conftest import ReaderClient, submission_for
 
 if TYPE_CHECKING:
     from django.test.client import _MonkeyPatchedWSGIResponse as Page
@@ -56,7 +56,7 @@ def post_from(browser: Client, post: Post, body: str, **fields: str) -> Response
         "author_title": "Framer",
         "body": body,
         "leave_blank": "",
-        "ticket": tickets.issue(post.pk, now=time.time() - 30),
+        "ticket": tickets.issue(now=time.time() - 30),
         **fields,
     }
     answer = browser.post(reverse("conversation:respond", args=[post.pk]), data)
@@ -93,13 +93,13 @@ def own_links(browser: Client, post: Post) -> list[str]:
 @pytest.fixture
 def bob() -> Client:
     """Bob's browser."""
-    return Client()
+    return ReaderClient()
 
 
 @pytest.fixture
 def mallory() -> Client:
     """Mallory's browser: she posted something of her own, too."""
-    return Client()
+    return ReaderClient()
 
 
 # --- Editing within the window -------------------------------------------------------

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import datetime
 import time
 from collections.abc import Callable
 
 import pytest
+import time_machine
 from bs4 import BeautifulSoup
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 from pytest_django.fixtures import Settings
 
 from firsthand.blog.models import Author, Post
@@ -34,7 +37,7 @@ def form_data(post: Post | None = None, **fields: str) -> dict[str, str]:
         "leave_blank": "",
     }
     if post is not None:
-        data["ticket"] = tickets.issue(post.pk, now=time.time() - 30)
+        data["ticket"] = tickets.issue(now=time.time() - 30)
     data.update(fields)
     return data
 
@@ -300,18 +303,34 @@ def test_the_csrf_page_links_back_only_to_this_site(
     assert link["href"] == back
 
 
-def test_csrf_token_from_the_page_lets_the_comment_through(post: Post) -> None:
-    strict = Client(enforce_csrf_checks=True)
-    page = strict.get(post.get_absolute_url())
-    token = BeautifulSoup(page.content, "html5lib").find(
-        "input", attrs={"name": "csrfmiddlewaretoken"}
-    )
-    assert token is not None
-    reply = strict.post(
-        respond_url(post), {**form_data(post), "csrfmiddlewaretoken": token["value"]}
-    )
+def test_the_ticket_cookie_from_the_page_lets_the_comment_through(
+    post: Post,
+) -> None:
+    browser = Client(enforce_csrf_checks=True)
+    page = browser.get(post.get_absolute_url())
+    cookie = page.cookies[tickets.COOKIE]
+    assert cookie["samesite"] == "Strict"
+    assert cookie["httponly"]
+    # The page carries no per-reader token: it is the same for every reader.
+    assert b"csrfmiddlewaretoken" not in page.content
+    data = {k: v for k, v in form_data(post).items() if k != "ticket"}
+    with time_machine.travel(timezone.now() + datetime.timedelta(seconds=40)):
+        reply = browser.post(respond_url(post), data)
     assert reply.status_code == 302
-    assert Response.objects.count() == 1
+    assert Response.objects.get().status == Response.Status.VISIBLE
+
+
+@pytest.mark.parametrize("origin", ["https://evil.example", "http://testserver.evil"])
+def test_a_post_from_another_site_is_refused_even_with_the_cookie(
+    client: Client, post: Post, origin: str
+) -> None:
+    reply = client.post(respond_url(post), form_data(post), HTTP_ORIGIN=origin)
+    assert reply.status_code == 403
+    assert not Response.objects.exists()
+    same = client.post(
+        respond_url(post), form_data(post), HTTP_ORIGIN="http://testserver"
+    )
+    assert same.status_code == 302
 
 
 def test_no_comments_on_a_draft_even_by_direct_post(

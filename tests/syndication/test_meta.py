@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 import json
 from collections.abc import Callable
 from typing import Any
@@ -9,13 +10,20 @@ from typing import Any
 import pytest
 from bs4 import BeautifulSoup, Tag as Element
 from django.test import Client, override_settings
+from django.utils.html import strip_tags
 from pytest_django import DjangoAssertNumQueries
 
 from firsthand.blog import publishing
 from firsthand.blog.models import Post
 from firsthand.conversation import moderation
 from firsthand.conversation.models import Response
-from firsthand.syndication.structured_data import blog_posting, iso_time, modified_at
+from firsthand.rendering import HTML, render_response, render_response_body
+from firsthand.syndication.structured_data import (
+    blog_posting,
+    iso_time,
+    modified_at,
+    plain_text,
+)
 from firsthand.syndication.templatetags.syndication import ld_json
 from tests.oracle import active_content, is_ours
 from tests.testdata import shared_file
@@ -271,3 +279,23 @@ def test_article_page_queries_do_not_grow_with_metadata(
         html = client.get(post.get_absolute_url()).content.decode()
     assert len(json_ld(html)["comment"]) == responses
     assert len(meta(html)["article:tag"]) == 3
+
+
+def test_json_ld_text_is_what_strip_tags_reads_from_sanitised_html() -> None:
+    """plain_text reads tags with a regular expression (issue #8): it must give what
+    Django's HTML-parsing strip_tags gives, for anything the sanitiser lets through."""
+    lines = shared_file("blns/blns.txt").read_text(encoding="utf-8").split("\n")
+    samples = [line for line in lines if line and not line.startswith("#")]
+    samples += [
+        '[a link](https://x.example/?q=a>b&c="d") and <b>raw</b> & *em* `<code>`',
+        "> quoted <i>text</i>\n\n    indented <code>\n\n~~gone~~ **bold**",
+        "[>](https://x.example/>) <!-- a comment --> &amp; &lt;p&gt;",
+        '<a href="https://x.example/?a>b" title="1 > 0">t</a> <p>x</p><br>y',
+    ]
+    for text in samples:
+        for body_html in (
+            render_response(text),
+            render_response_body(text, HTML),
+        ):
+            expected = html.unescape(strip_tags(body_html)).strip()
+            assert plain_text(body_html) == expected, text

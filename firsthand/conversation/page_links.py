@@ -1,0 +1,41 @@
+"""The addresses an article page links to about its own post, computed once per
+request: its comment feeds and the comment form's action.
+
+Reversed here rather than by ``{% url %}`` tags, which the page repeated (each
+feed twice) at a measurable cost of its render time (issue #8).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+
+from django.urls import reverse
+from django.utils import timezone
+
+from firsthand.blog.models import Post
+
+
+@dataclasses.dataclass(frozen=True)
+class CommentFeeds:
+    rss: str
+    atom: str
+    json: str
+
+
+def comment_feeds(post: Post) -> CommentFeeds | None:
+    """The post's comment feeds; None for what has none (pages, drafts, posts
+    scheduled ahead: a feed would tell what readers may not see yet)."""
+    if post.kind == Post.Kind.PAGE or not post.is_public or post.published_at is None:
+        return None
+    day = timezone.localtime(post.published_at).date()
+    kwargs = {"year": day.year, "month": day.month, "day": day.day, "slug": post.slug}
+    return CommentFeeds(
+        rss=reverse("syndication:post-responses-rss", kwargs=kwargs),
+        atom=reverse("syndication:post-responses-atom", kwargs=kwargs),
+        json=reverse("syndication:post-responses-json", kwargs=kwargs),
+    )
+
+
+def respond_url(post: Post) -> str:
+    """Where the comment form posts."""
+    return reverse("conversation:respond", kwargs={"post_id": post.pk})

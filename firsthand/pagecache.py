@@ -1,0 +1,359 @@
+"""A whole-page cache for anonymous readers, answered before Django runs.
+
+Readers vastly outnumber writers, and every anonymous reader of an article sees
+the same bytes (the comment form's ticket travels in a cookie: see
+``conversation.tickets``). So a page a view has *marked* as cacheable is kept in
+the serving process's memory, with its gzip twin and an ETag, and the next
+anonymous request for it is answered by this WSGI wrapper without touching
+Django's middleware, URL resolver, views or the database.
+
+**Exact invalidation.** Every cached page names what it shows ("site" for
+anything that changes with posts, tags or authors; "post:12" for post 12 and its
+responses; "responses" for lists that count responses). Every write to those
+bumps their *stamp* when its transaction commits: a small file in the data folder
+that grows by one byte per change (``os.stat`` reads it in a microsecond, every
+process on the machine sees it). A page is served from memory only while all its
+stamps are what they were when it was rendered; a page rendered while anything
+changed (the "epoch" stamp moved) is not stored at all. So no reader ever gets a
+thread older than the last accepted or moderated response.
+
+**Never one person's view for another.** Only GET and HEAD requests without a
+session, without the "what I posted" cookie and without flash messages are
+answered from or stored in the cache, and only responses a view has marked (a view
+marks a page only when nothing on it is for that reader alone). Set-Cookie headers
+are never stored; a page with the comment form gets a fresh ticket cookie each
+time it is served.
+
+One machine: the stamps live in the data folder, so every process that writes
+(``serve`` workers, ``firsthand worker``) must share it. ``FIRSTHAND_PAGE_CACHE=
+false`` turns the cache off.
+"""
+
+from __future__ import annotations
+
+import collections
+import dataclasses
+import datetime
+import gzip
+import hashlib
+import os
+import re
+import threading
+import time
+from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.db import transaction
+from django.http import HttpResponseBase
+
+MARK = "firsthand_page_cache"
+# Paths that are never cached, whatever their views say.
+_NEVER = (
+    "/admin/",
+    "/moderate/",
+    "/static/",
+    "/respond/",
+    "/privacy/",
+    "/follow/",
+    "/reblog/",
+    "/webmention/",
+    "/xmlrpc",
+    "/trackback/",
+    "/websub/",
+)
+_PAGE_QUERY = re.compile(r"^(page=[0-9]{1,6})?$")
+_PERSONAL_COOKIES = ("firsthand_mine", "firsthand_posted", "messages")
+_COMPRESSIBLE = (
+    "text/",
+    "application/xml",
+    "application/rss",
+    "application/atom",
+    "application/feed+json",
+    "application/json",
+)
+# A cached page is checked against the database at least this often, whatever
+# happens (a safety net, not the invalidation: that is the stamps).
+MAX_AGE = 600.0
+
+StartResponse = Callable[..., Any]
+WSGIApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
+
+
+@dataclasses.dataclass(frozen=True)
+class Mark:
+    deps: tuple[str, ...]
+    ticket: bool
+
+
+def mark(response: HttpResponseBase, *deps: str, ticket: bool = False) -> None:
+    """Let the page cache keep ``response`` for other anonymous readers, until one
+    of ``deps`` changes; ``ticket``: hand out a fresh form ticket with each copy."""
+    setattr(response, MARK, Mark(tuple(deps), ticket))
+
+
+def cacheable(*deps: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """A view decorator: mark its successful answers to anonymous readers."""
+
+    def decorate(view: Callable[..., Any]) -> Callable[..., Any]:
+        def cached_view(request: Any, *args: Any, **kwargs: Any) -> Any:
+            response = view(request, *args, **kwargs)
+            if response.status_code == 200 and not request.user.is_authenticated:
+                mark(response, *deps)
+            return response
+
+        cached_view.__name__ = getattr(view, "__name__", "view")
+        cached_view.__doc__ = view.__doc__
+        return cached_view
+
+    return decorate
+
+
+# --- Stamps ------------------------------------------------------------------------
+
+
+_NAME = re.compile(r"^[a-z]+(:[0-9]+)?$")
+
+
+class Stamps:
+    """One small file per name, one byte longer per change."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+
+    def _path(self, name: str) -> str:
+        if not _NAME.match(name):
+            raise ValueError(f"not a stamp name: {name!r}")
+        return os.path.join(self.folder, name.replace(":", "-"))
+
+    def read(self, names: Sequence[str]) -> tuple[int, ...]:
+        sizes = []
+        for name in names:
+            try:
+                sizes.append(os.stat(self._path(name)).st_size)
+            except FileNotFoundError:
+                sizes.append(0)
+        return tuple(sizes)
+
+    def bump(self, names: Iterable[str]) -> None:
+        self.folder.mkdir(parents=True, exist_ok=True)
+        for name in {*names, "epoch"}:
+            with open(self._path(name), "ab") as stamp:  # O_APPEND: atomic
+                stamp.write(b".")
+
+
+def stamps() -> Stamps:
+    return Stamps(Path(settings.DATA_DIR) / "page-stamps")
+
+
+def bump_on_commit(*names: str) -> None:
+    """After the current transaction commits, every page showing ``names`` is
+    out of date (right away, outside a transaction)."""
+    if settings.FIRSTHAND_PAGE_CACHE:
+        transaction.on_commit(lambda: stamps().bump(names))
+
+
+# --- The store -----------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class Entry:
+    status: str
+    headers: tuple[tuple[str, str], ...]
+    body: bytes
+    gzipped: bytes | None
+    etag: str
+    deps: tuple[str, ...]
+    stamps: tuple[int, ...]
+    ticket: bool
+    expires: float
+
+    @property
+    def size(self) -> int:
+        return len(self.body) + len(self.gzipped or b"") + 512
+
+
+class Store:
+    """Least recently used pages, within a byte budget; safe across threads."""
+
+    def __init__(self, budget: int) -> None:
+        self.budget = budget
+        self.used = 0
+        self.entries: collections.OrderedDict[str, Entry] = collections.OrderedDict()
+        self.lock = threading.Lock()
+
+    def get(self, key: str) -> Entry | None:
+        with self.lock:
+            entry = self.entries.get(key)
+            if entry is not None:
+                self.entries.move_to_end(key)
+            return entry
+
+    def put(self, key: str, entry: Entry) -> None:
+        if entry.size > self.budget // 4:
+            return  # one page must not push everything else out
+        with self.lock:
+            old = self.entries.pop(key, None)
+            if old is not None:
+                self.used -= old.size
+            self.entries[key] = entry
+            self.used += entry.size
+            while self.used > self.budget and self.entries:
+                _, dropped = self.entries.popitem(last=False)
+                self.used -= dropped.size
+
+    def drop(self, key: str) -> None:
+        with self.lock:
+            old = self.entries.pop(key, None)
+            if old is not None:
+                self.used -= old.size
+
+
+# --- The WSGI wrapper ----------------------------------------------------------------
+
+
+class PageCache:
+    def __init__(self, app: WSGIApp, *, budget: int, stamps: Stamps) -> None:
+        self.app = app
+        self.store = Store(budget)
+        self.stamps = stamps
+
+    def __call__(
+        self, environ: dict[str, Any], start_response: StartResponse
+    ) -> Iterable[bytes]:
+        key = cache_key(environ)
+        if key is None:
+            return self.app(environ, start_response)
+        entry = self.store.get(key)
+        if entry is not None:
+            if (
+                entry.expires > time.time()
+                and self.stamps.read(entry.deps) == entry.stamps
+            ):
+                return self.serve(entry, environ, start_response)
+            self.store.drop(key)
+        return self.render(key, environ, start_response)
+
+    def serve(
+        self, entry: Entry, environ: dict[str, Any], start_response: StartResponse
+    ) -> Iterable[bytes]:
+        headers = list(entry.headers)
+        headers.append(("ETag", entry.etag))
+        headers.append(("X-Firsthand-Cache", "hit"))
+        if entry.ticket:
+            from firsthand.conversation import tickets
+
+            headers.append(tickets.header())
+        if entry.etag in environ.get("HTTP_IF_NONE_MATCH", ""):
+            kept = [(k, v) for k, v in headers if k.lower() not in _BODY_HEADERS]
+            start_response("304 Not Modified", kept)
+            return []
+        body = entry.body
+        if entry.gzipped is not None and "gzip" in environ.get(
+            "HTTP_ACCEPT_ENCODING", ""
+        ):
+            body = entry.gzipped
+            headers.append(("Content-Encoding", "gzip"))
+        headers.append(("Content-Length", str(len(body))))
+        start_response(entry.status, headers)
+        return [] if environ["REQUEST_METHOD"] == "HEAD" else [body]
+
+    def render(
+        self, key: str, environ: dict[str, Any], start_response: StartResponse
+    ) -> Iterable[bytes]:
+        """A miss: Django answers; a marked page rendered while nothing changed
+        is kept for the next reader."""
+        before = self.stamps.read(("epoch",))
+        seen: dict[str, Any] = {}
+
+        def remember(status: str, headers: list[tuple[str, str]], *rest: Any) -> Any:
+            seen["status"], seen["headers"] = status, headers
+            return start_response(status, headers, *rest)
+
+        result = self.app(environ, remember)
+        found = getattr(result, MARK, None)
+        if (
+            isinstance(found, Mark)
+            and seen.get("status", "").startswith("200")
+            and not getattr(result, "streaming", True)
+            and environ["REQUEST_METHOD"] == "GET"
+        ):
+            body: bytes = result.content  # type: ignore[attr-defined]
+            now = self.stamps.read(("epoch", *found.deps))
+            if now[0] == before[0]:
+                self.store.put(key, _entry(seen, body, found, now[1:]))
+        return result
+
+
+_BODY_HEADERS = {"content-type", "content-length", "content-encoding"}
+_NOT_KEPT = {"set-cookie", "content-length", "etag", "vary", "x-firsthand-cache"}
+
+
+def _entry(
+    seen: dict[str, Any], body: bytes, found: Mark, now: tuple[int, ...]
+) -> Entry:
+    headers = [(k, v) for k, v in seen["headers"] if k.lower() not in _NOT_KEPT]
+    content_type = next((v for k, v in headers if k.lower() == "content-type"), "")
+    gzipped = None
+    if len(body) > 512 and content_type.startswith(_COMPRESSIBLE):
+        gzipped = gzip.compress(body, compresslevel=6, mtime=0)
+        headers.append(("Vary", "Accept-Encoding"))
+    digest = hashlib.blake2b(body, digest_size=12).hexdigest()
+    return Entry(
+        status=seen["status"],
+        headers=tuple(headers),
+        body=body,
+        gzipped=gzipped,
+        etag=f'"{digest}"',
+        deps=found.deps,
+        stamps=now,
+        ticket=found.ticket,
+        expires=_expiry(),
+    )
+
+
+def _expiry() -> float:
+    """Now plus MAX_AGE, or the moment the next scheduled post appears (a page
+    may list it then), whichever comes first."""
+    from django.db.models import Min
+
+    from firsthand.blog.models import Post
+
+    now = datetime.datetime.now(datetime.UTC)
+    due = Post.everything.filter(
+        status=Post.Status.PUBLISHED, published_at__gt=now
+    ).aggregate(first=Min("published_at"))["first"]
+    limit = time.time() + MAX_AGE
+    return min(limit, due.timestamp()) if due is not None else limit
+
+
+def cache_key(environ: dict[str, Any]) -> str | None:
+    """The key of a request the cache may answer, or None."""
+    if environ.get("REQUEST_METHOD") not in {"GET", "HEAD"}:
+        return None
+    path = environ.get("PATH_INFO", "")
+    if path.startswith(_NEVER):
+        return None
+    query = environ.get("QUERY_STRING", "")
+    if not _PAGE_QUERY.match(query):
+        return None
+    cookies = environ.get("HTTP_COOKIE", "")
+    if cookies:
+        names = {part.split("=", 1)[0].strip() for part in cookies.split(";")}
+        if settings.SESSION_COOKIE_NAME in names or names.intersection(
+            _PERSONAL_COOKIES
+        ):
+            return None
+    scheme = environ.get("HTTP_X_FORWARDED_PROTO", "") if settings.HTTPS else ""
+    scheme = scheme or environ.get("wsgi.url_scheme", "http")
+    host = environ.get("HTTP_HOST", "")
+    return f"{scheme}://{host}{path}?{query}"
+
+
+def wrap(app: WSGIApp) -> WSGIApp:
+    """``app`` behind the page cache, when FIRSTHAND_PAGE_CACHE is on."""
+    if not settings.FIRSTHAND_PAGE_CACHE:
+        return app
+    budget = settings.FIRSTHAND_PAGE_CACHE_MB * 1024 * 1024
+    return PageCache(app, budget=budget, stamps=stamps())

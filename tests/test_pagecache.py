@@ -1,0 +1,366 @@
+"""The whole-page cache, driven through the real WSGI application: what it keeps,
+when it lets go, and that no reader ever gets another's page or an old thread."""
+
+from __future__ import annotations
+
+import datetime
+import gzip
+import io
+import wsgiref.util
+from collections.abc import Callable, Iterable
+from typing import Any
+
+import pytest
+import time_machine
+from django.core.handlers.wsgi import WSGIHandler
+from django.core.signals import request_finished, request_started
+from django.db import close_old_connections, connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+from pytest_django import DjangoCaptureOnCommitCallbacks
+
+from firsthand import pagecache
+from firsthand.blog import publishing
+from firsthand.blog.models import Author, Post
+from firsthand.conversation import moderation, tickets
+from firsthand.conversation.models import Response
+from tests.conftest import ReaderClient
+
+pytestmark = pytest.mark.django_db
+
+
+class Answer:
+    def __init__(self, status: str, headers: list[tuple[str, str]], body: bytes):
+        self.status = status
+        self.headers = headers
+        self.body = body
+
+    def header(self, name: str) -> str:
+        return next((v for k, v in self.headers if k.lower() == name.lower()), "")
+
+    def all(self, name: str) -> list[str]:
+        return [v for k, v in self.headers if k.lower() == name.lower()]
+
+    @property
+    def hit(self) -> bool:
+        return self.header("X-Firsthand-Cache") == "hit"
+
+    @property
+    def text(self) -> str:
+        return self.body.decode()
+
+
+Get = Callable[..., Answer]
+
+
+@pytest.fixture
+def app() -> pagecache.PageCache:
+    return pagecache.PageCache(
+        WSGIHandler(), budget=8 * 1024 * 1024, stamps=pagecache.stamps()
+    )
+
+
+@pytest.fixture
+def get(app: pagecache.PageCache) -> Get:
+    def request(
+        path: str,
+        *,
+        query: str = "",
+        cookies: str = "",
+        method: str = "GET",
+        **headers: str,
+    ) -> Answer:
+        environ: dict[str, Any] = {}
+        wsgiref.util.setup_testing_defaults(environ)
+        environ.update(
+            REQUEST_METHOD=method,
+            PATH_INFO=path,
+            QUERY_STRING=query,
+            HTTP_HOST="testserver",
+            SERVER_NAME="testserver",
+            HTTP_COOKIE=cookies,
+        )
+        environ["wsgi.input"] = io.BytesIO(b"")
+        environ.update({f"HTTP_{k.upper()}": v for k, v in headers.items()})
+        seen: dict[str, Any] = {}
+
+        def start_response(status: str, headers: list[tuple[str, str]], *_: Any) -> Any:
+            seen["status"], seen["headers"] = status, headers
+            return lambda data: None
+
+        # As Django's test client does: the test's connection must stay open (a
+        # real server closes it at the end of each request).
+        request_started.disconnect(close_old_connections)
+        request_finished.disconnect(close_old_connections)
+        try:
+            result: Iterable[bytes] = app(environ, start_response)
+            body = b"".join(result)
+            close = getattr(result, "close", None)
+            if close is not None:
+                close()
+        finally:
+            request_started.connect(close_old_connections)
+            request_finished.connect(close_old_connections)
+        return Answer(seen["status"], seen["headers"], body)
+
+    return request
+
+
+def committed(capture: DjangoCaptureOnCommitCallbacks) -> Any:
+    """Run the block's after-commit work, as a real commit would."""
+    return capture(execute=True)
+
+
+# --- Kept, and answered without the database ------------------------------------
+
+
+def test_a_second_anonymous_read_is_answered_from_memory(get: Get, post: Post) -> None:
+    url = post.get_absolute_url()
+    first = get(url)
+    assert first.status.startswith("200")
+    assert not first.hit
+    with CaptureQueriesContext(connection) as queries:
+        second = get(url)
+    assert second.hit
+    assert len(queries) == 0  # no Django view, no database
+    assert second.body == first.body
+    assert second.header("ETag")
+    assert second.header("Link")  # the Webmention endpoint is still advertised
+
+
+def test_every_reader_gets_the_same_page_and_a_ticket_of_their_own(
+    get: Get, post: Post
+) -> None:
+    get(post.get_absolute_url())
+    one, two = get(post.get_absolute_url()), get(post.get_absolute_url())
+    assert one.hit
+    assert two.hit
+    assert one.body == two.body
+    assert b"csrfmiddlewaretoken" not in one.body
+    cookies = [one.header("Set-Cookie"), two.header("Set-Cookie")]
+    assert all(c.startswith(f"{tickets.COOKIE}=") for c in cookies)
+    assert all("SameSite=Strict" in c and "HttpOnly" in c for c in cookies)
+    assert cookies[0] != cookies[1]
+
+
+def test_conditional_get_gzip_and_head(get: Get, post: Post) -> None:
+    url = post.get_absolute_url()
+    plain = get(url)
+    etag = get(url).header("ETag")
+    assert get(url, if_none_match=etag).status.startswith("304")
+    zipped = get(url, accept_encoding="gzip, br")
+    assert zipped.header("Content-Encoding") == "gzip"
+    assert gzip.decompress(zipped.body) == plain.body
+    assert "Accept-Encoding" in zipped.header("Vary")
+    head = get(url, method="HEAD")
+    assert head.hit
+    assert head.body == b""
+    assert head.header("Content-Length") == str(len(plain.body))
+
+
+def test_list_pages_and_feeds_are_kept_too(get: Get, post: Post) -> None:
+    feed = f"{post.get_absolute_url()}comments.rss"
+    for path in ("/", "/archive/", feed, "/feeds/posts.atom"):
+        get(path)
+        assert get(path).hit, path
+
+
+# --- Let go at once when what they show changes ------------------------------------
+
+
+def test_a_new_comment_is_on_the_very_next_read(
+    get: Get,
+    post: Post,
+    comment_on: Callable[..., Response],
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
+) -> None:
+    url = post.get_absolute_url()
+    feed = f"{url}comments.rss"
+    for path in (url, feed, "/"):
+        get(path)
+    with committed(django_capture_on_commit_callbacks):
+        comment_on(post, body="Fresh words about frames.")
+    for path in (url, feed):
+        answer = get(path)
+        assert not answer.hit
+        assert "Fresh words about frames." in answer.text
+    home = get("/")
+    assert not home.hit  # it shows the comment count
+    assert get(url).hit
+
+
+def test_moderation_is_on_the_very_next_read(
+    get: Get,
+    post: Post,
+    comment_on: Callable[..., Response],
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
+) -> None:
+    with committed(django_capture_on_commit_callbacks):
+        shown = comment_on(post, body="Soon to be trashed.")
+    url = post.get_absolute_url()
+    assert "Soon to be trashed." in get(url).text
+    assert get(url).hit
+    with committed(django_capture_on_commit_callbacks):
+        moderation.remove(shown)
+    assert "Soon to be trashed." not in get(url).text
+    with committed(django_capture_on_commit_callbacks):
+        moderation.approve(Response.objects.get(pk=shown.pk))
+    assert "Soon to be trashed." in get(url).text
+
+
+def test_other_posts_stay_kept_when_one_changes(
+    get: Get,
+    make_post: Callable[..., Post],
+    comment_on: Callable[..., Response],
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
+) -> None:
+    one, other = make_post("One"), make_post("Other")
+    get(other.get_absolute_url())
+    with committed(django_capture_on_commit_callbacks):
+        comment_on(one)
+    assert get(other.get_absolute_url()).hit
+
+
+def test_editing_a_post_is_on_the_very_next_read(
+    get: Get,
+    post: Post,
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
+) -> None:
+    get(post.get_absolute_url())
+    with committed(django_capture_on_commit_callbacks):
+        post.body = "A new *last* paragraph."
+        publishing.save_post(post)
+    assert "A new <em>last</em> paragraph." in get(post.get_absolute_url()).text
+
+
+def test_a_page_rendered_while_something_changed_is_not_kept(
+    app: pagecache.PageCache, get: Get, post: Post
+) -> None:
+    inner = app.app
+
+    def changing(environ: dict[str, Any], start_response: Any) -> Any:
+        result = inner(environ, start_response)
+        pagecache.stamps().bump(["responses"])  # a commit lands meanwhile
+        return result
+
+    app.app = changing
+    get(post.get_absolute_url())
+    app.app = inner
+    assert not get(post.get_absolute_url()).hit
+
+
+def test_a_scheduled_post_appears_at_its_time(
+    get: Get,
+    ada: Author,
+    django_capture_on_commit_callbacks: DjangoCaptureOnCommitCallbacks,
+) -> None:
+    soon = timezone.now() + datetime.timedelta(minutes=5)
+    with committed(django_capture_on_commit_callbacks):
+        publishing.publish_post(
+            Post(title="Opening hours for winter", author=ada, body="Shorter."),
+            at=soon,
+        )
+    assert "Opening hours for winter" not in get("/").text
+    assert get("/").hit
+    with time_machine.travel(soon + datetime.timedelta(seconds=1)):
+        later = get("/")
+    assert not later.hit
+    assert "Opening hours for winter" in later.text
+
+
+# --- Never one person's page for another ---------------------------------------------
+
+
+def test_a_moderators_page_is_never_kept_or_served(
+    get: Get, ada: Author, post: Post
+) -> None:
+    staff = Client()
+    staff.force_login(ada.user)
+    session = f"sessionid={staff.cookies['sessionid'].value}"
+    mine = get(post.get_absolute_url(), cookies=session)
+    assert not mine.hit
+    assert "/moderate/" in mine.text  # the moderator's link
+    assert not get(post.get_absolute_url(), cookies=session).hit
+    anonymous = get(post.get_absolute_url())
+    assert not anonymous.hit  # the moderator's page was not kept
+    assert "/moderate/" not in anonymous.text
+
+
+def test_a_commenters_held_comment_is_never_shown_to_others(
+    get: Get, post: Post
+) -> None:
+    get(post.get_absolute_url())
+    writer = ReaderClient()
+    body = "See https://one.example.org and https://two.example.org for frames."
+    data = {
+        "author_name": "Bob Reader",
+        "author_email": "bob@example.org",
+        "body": body,
+        "leave_blank": "",
+        "ticket": tickets.issue(now=timezone.now().timestamp() - 30),
+    }
+    assert writer.post(f"/respond/{post.pk}/", data).status_code == 302
+    assert Response.objects.get().status == Response.Status.PENDING
+    cookie = f"firsthand_mine={writer.cookies['firsthand_mine'].value}"
+    theirs = get(post.get_absolute_url(), cookies=cookie)
+    assert not theirs.hit
+    assert "awaiting moderation" in theirs.text
+    others = get(post.get_absolute_url())
+    assert "awaiting moderation" not in others.text
+    assert "one.example.org" not in others.text
+
+
+def test_the_view_marks_no_personal_page(ada: Author, post: Post) -> None:
+    staff = Client()
+    staff.force_login(ada.user)
+    page = staff.get(post.get_absolute_url())
+    assert getattr(page, pagecache.MARK, None) is None
+    anonymous = Client().get(post.get_absolute_url())
+    assert getattr(anonymous, pagecache.MARK, None) is not None
+
+
+@pytest.mark.parametrize(
+    ("path", "query"),
+    [("/", "p=12"), ("/", "utm_source=x"), ("/moderate/", ""), ("/privacy/", "")],
+)
+def test_other_addresses_are_never_kept(get: Get, path: str, query: str) -> None:
+    get(path, query=query)
+    assert not get(path, query=query).hit
+
+
+def test_the_budget_lets_the_least_recent_go() -> None:
+    store = pagecache.Store(budget=10_000)
+    page = pagecache.Entry(
+        status="200 OK",
+        headers=(),
+        body=b"x" * 1_500,
+        gzipped=None,
+        etag='"e"',
+        deps=("site",),
+        stamps=(1,),
+        ticket=False,
+        expires=0.0,
+    )
+    for n in range(8):
+        store.put(f"k{n}", page)
+        store.get("k0")  # k0 stays in use
+    assert store.used <= store.budget
+    assert store.get("k0") is not None
+    assert store.get("k1") is None
+
+
+def test_stamps_grow_one_byte_per_change(tmp_path: Any) -> None:
+    stamps = pagecache.Stamps(tmp_path)
+    assert stamps.read(["post:3", "site"]) == (0, 0)
+    stamps.bump(["post:3"])
+    stamps.bump(["post:3", "site"])
+    assert stamps.read(["post:3", "site", "epoch"]) == (2, 1, 2)
+    with pytest.raises(ValueError, match="stamp"):
+        stamps.read(["../etc"])
+
+
+def test_the_wsgi_application_is_behind_the_cache() -> None:
+    from firsthand import wsgi
+
+    assert isinstance(wsgi.application, pagecache.PageCache)
