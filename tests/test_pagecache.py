@@ -364,3 +364,10 @@ def test_the_wsgi_application_is_behind_the_cache() -> None:
     from firsthand import wsgi
 
     assert isinstance(wsgi.application, pagecache.PageCache)
+
+
+def test_a_bad_request_page_keeps_the_sites_links(get: Get) -> None:
+    page = get("/", HOST="bad host name")  # not a valid Host header: 400
+    assert page.status.startswith("400")
+    assert 'href=""' not in page.text
+    assert 'href="/archive/"' in page.text
