@@ -9,7 +9,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connections
-from granian.constants import Interfaces
+from granian.constants import HTTPModes, Interfaces
 from granian.server import Server
 
 
@@ -50,6 +50,10 @@ class Command(BaseCommand):
             address=host,
             port=port,
             interface=Interfaces.WSGI,
+            # Plain HTTP/1.1 behind a reverse proxy; no WebSockets: less to do
+            # per request than granian's auto-detection.
+            http=HTTPModes.http1,
+            websockets=False,
             workers=options["workers"],
             respawn_failed_workers=True,
         ).serve()
