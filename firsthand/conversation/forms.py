@@ -67,17 +67,6 @@ class ResponseForm(forms.Form):
     # Its name is one no browser's autofill recognises, so no person fills it.
     leave_blank = forms.CharField(required=False)
 
-    visible_names = (
-        "author_name",
-        "author_email",
-        "author_url",
-        "author_title",
-        "body",
-    )
-
-    def visible_fields_in_order(self) -> list[forms.BoundField]:
-        return [self[name] for name in self.visible_names]
-
     def focus_first_error(self) -> None:
         """Put the cursor in the first field to fix (no script needed)."""
         for name in self.fields:

@@ -68,7 +68,7 @@ def page(request: HttpRequest, path: str) -> HttpResponseBase:
         return HttpResponsePermanentRedirect(post.get_absolute_url())
     size = settings.FIRSTHAND_THREAD_PAGE_SIZE
     number = _page_number(request, rules.thread_pages(found.last_root_ordinal, size))
-    context = _page_context(request, found, ResponseForm(), "", page=number)
+    context = _page_context(request, found, ResponseForm(), page=number)
     response = render(request, "conversation/page.html", context)
     tickets.hand_out(response)
     if not context["personal"]:
@@ -83,7 +83,7 @@ def reply_form(request: HttpRequest, path: str, number: int) -> HttpResponse:
     parent = _visible_response(found, number)
     form = ResponseForm(initial={"in_reply_to": number})
     context = _page_context(
-        request, found, form, "", page=parent.thread_page, replying_to=parent
+        request, found, form, page=parent.thread_page, replying_to=parent
     )
     response = render(request, "conversation/reply.html", context)
     tickets.hand_out(response)

@@ -72,7 +72,6 @@ def _page_context(
     request: HttpRequest,
     post: Post,
     form: ResponseForm,
-    ticket: str,
     *,
     page: int = 1,
     replying_to: Response | None = None,
@@ -120,7 +119,6 @@ def _page_context(
         # them, moderators' controls): such a page is never cached for others.
         "personal": bool(mine_ids) or request.user.is_authenticated,
         "form": form,
-        "ticket": ticket,
         "replying_to": replying_to,
         "replies_open": post.comments_open and post.is_public,
         "reply_base": f"{post_url}reply/",
@@ -138,7 +136,7 @@ def article(
     post = find_post(request, year, month, day, slug)
     size = settings.FIRSTHAND_THREAD_PAGE_SIZE
     page = _page_number(request, rules.thread_pages(post.last_root_ordinal, size))
-    context = _page_context(request, post, ResponseForm(), "", page=page)
+    context = _page_context(request, post, ResponseForm(), page=page)
     response = render(request, "conversation/article.html", context)
     tickets.hand_out(response)
     if not context["personal"]:
@@ -164,7 +162,7 @@ def reply_form(
     parent = _visible_response(post, number)
     form = ResponseForm(initial={"in_reply_to": number})
     context = _page_context(
-        request, post, form, "", page=parent.thread_page, replying_to=parent
+        request, post, form, page=parent.thread_page, replying_to=parent
     )
     response = render(request, "conversation/reply.html", context)
     tickets.hand_out(response)
@@ -244,7 +242,6 @@ def respond(request: HttpRequest, post_id: int) -> HttpResponseBase:
             request,
             post,
             form,
-            "",
             page=shown.thread_page if shown else 1,
             replying_to=shown,
         )
@@ -272,10 +269,8 @@ def respond(request: HttpRequest, post_id: int) -> HttpResponseBase:
 def _same_origin(request: HttpRequest) -> bool:
     """A browser names where a POST comes from (``Origin``); from another site, it
     is refused. Old browsers that send no Origin rely on the SameSite ticket."""
-    origin = request.headers.get("origin", "")
-    if not origin or origin == "null":
-        return not origin
-    return origin == f"{request.scheme}://{request.get_host()}"
+    origin = request.headers.get("origin")
+    return origin is None or origin == f"{request.scheme}://{request.get_host()}"
 
 
 def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
