@@ -68,14 +68,18 @@ def unpublish_post(post: Post) -> Post:
 
 
 @transaction.atomic
-def tag_named(name: str) -> Tag:
-    """The tag with this name, created if new."""
+def tag_named(name: str, *, slug: str = "") -> Tag:
+    """The tag with this name, created if new (with ``slug`` if it is free, so
+    an imported blog's tag addresses stay what they were)."""
     name = clean_text(name).strip()
     existing = Tag.objects.filter(name__iexact=name).first()
     if existing:
         return existing
-    slug = unique_slug(slug_for(name), lambda s: Tag.objects.filter(slug=s).exists())
-    return Tag.objects.create(name=name, slug=slug)
+    wanted = slug_for(slug or name, max_length=100)
+    free = unique_slug(
+        wanted, lambda s: Tag.objects.filter(slug=s).exists(), max_length=100
+    )
+    return Tag.objects.create(name=name[:100], slug=free)
 
 
 def author_slug(display_name: str) -> str:

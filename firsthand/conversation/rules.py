@@ -61,7 +61,7 @@ def normalized(submission: Submission) -> Submission:
 
 def _photo(url: str) -> str:
     """A remote photo address is optional decoration: a bad one is dropped."""
-    return url if url and _is_valid_url(url, 1000) else ""
+    return url if url and is_valid_url(url, 1000) else ""
 
 
 def _with_scheme(url: str) -> str:
@@ -102,16 +102,16 @@ def validation_errors(submission: Submission, *, max_chars: int) -> Errors:
                 "author_email",
                 "Please give your email address, so the site's owner can reach you.",
             )
-        elif len(email) > EMAIL_MAX or not _is_valid_email(email):
+        elif len(email) > EMAIL_MAX or not is_valid_email(email):
             add(
                 "author_email",
                 f"“{email[:80]}” does not look like an email address. "
                 "Please check it (name@example.com).",
             )
-    elif submission.author_email and not _is_valid_email(submission.author_email):
+    elif submission.author_email and not is_valid_email(submission.author_email):
         add("author_email", "That does not look like an email address.")
 
-    if submission.author_url and not _is_valid_url(submission.author_url):
+    if submission.author_url and not is_valid_url(submission.author_url):
         add(
             "author_url",
             "Your website should be a web address such as https://example.com, "
@@ -137,14 +137,14 @@ def validation_errors(submission: Submission, *, max_chars: int) -> Errors:
             "in two. Your text is still here.",
         )
 
-    if submission.kind in REMOTE_KINDS and not _is_valid_url(
+    if submission.kind in REMOTE_KINDS and not is_valid_url(
         submission.source_url, 1000
     ):
         add("source_url", "A link back needs the address of the page that links here.")
     return errors
 
 
-def _is_valid_email(value: str) -> bool:
+def is_valid_email(value: str) -> bool:
     try:
         validate_email(value)
     except ValidationError:
@@ -152,7 +152,7 @@ def _is_valid_email(value: str) -> bool:
     return True
 
 
-def _is_valid_url(value: str, limit: int = URL_MAX) -> bool:
+def is_valid_url(value: str, limit: int = URL_MAX) -> bool:
     if len(value) > limit:
         return False
     try:
@@ -242,9 +242,7 @@ def find_near_duplicate(
 
 # Sources that replay history or are typed by the owner are never rate-limited.
 TRUSTED_SOURCES = frozenset({"import", "demo", "moderator"})
-# Sources replaying history from another site: they bring their own status and
-# threading, have no length limit, and tell no one (no emails, pushes or pings).
-HISTORY_SOURCES = frozenset({"import"})
+# Statuses a response can have (an import brings the one its old site gave it).
 STATUSES = frozenset({"visible", "pending", "spam", "removed"})
 
 
@@ -295,6 +293,18 @@ def thread_path(number: int, parent_path: str = "") -> str:
         return own
     ancestors = parent_path.split(".")[:THREAD_MAX_DEPTH]
     return ".".join([*ancestors, own])
+
+
+Place = tuple[str, int | None]  # a path and the top-level ordinal it belongs to
+
+
+def place(number: int, above: Place | None, last_root: int) -> tuple[Place, int]:
+    """Where a response numbered ``number`` sits: below ``above`` (the place of
+    what it answers), or, without one, as the next top-level conversation after
+    ``last_root``. Returns its place and the post's new last top-level ordinal."""
+    if above is not None and above[0]:
+        return (thread_path(number, above[0]), above[1]), last_root
+    return (thread_path(number), last_root + 1), last_root + 1
 
 
 def parent_path_of(path: str) -> str:

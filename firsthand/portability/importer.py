@@ -25,15 +25,13 @@ from pathlib import Path
 
 from django.conf import settings
 from django.contrib.auth.models import User
-from django.core.exceptions import ValidationError
-from django.core.validators import URLValidator, validate_email
 from django.db import transaction
 from django.utils.html import strip_tags
 
 from firsthand import pagecache
 from firsthand.blog import publishing
 from firsthand.blog.models import Author, Post, Tag
-from firsthand.blog.rules import slug_for, unique_slug
+from firsthand.blog.rules import slug_for
 from firsthand.conversation import history, intake, rules
 from firsthand.conversation.models import Response
 from firsthand.conversation.submission import Submission
@@ -51,7 +49,6 @@ COMMENT_TYPES = {
 }
 # What the WordPress Webmention plugin records a mention as (comment meta).
 SEMANTIC_KINDS = {"like": "like", "repost": "repost", "reply": "reply"}
-_url_ok = URLValidator(schemes=["http", "https"])
 
 
 class ImportFailed(Exception):
@@ -240,22 +237,14 @@ class _Importer:
         return author
 
     def tag(self, slug: str, name: str) -> Tag:
+        """The tag for a WordPress category or tag (keeping its slug if free)."""
         name = clean_text(name).strip()[:100] or slug
         key = name.lower()
-        if key in self.tags:
-            return self.tags[key]
-        tag = Tag.objects.filter(name__iexact=name).first()
-        if tag is None:
-            wanted = slug_for(slug or name, max_length=100)
-            free = unique_slug(
-                wanted,
-                lambda s: Tag.objects.filter(slug=s).exists(),
-                max_length=100,
-            )
-            tag = Tag.objects.create(name=name, slug=free)
-            self.report.counts["tags"] += 1
-        self.tags[key] = tag
-        return tag
+        if key not in self.tags:
+            if not Tag.objects.filter(name__iexact=name).exists():
+                self.report.counts["tags"] += 1
+            self.tags[key] = publishing.tag_named(name, slug=slug)
+        return self.tags[key]
 
     # --- posts and pages -----------------------------------------------------------
 
@@ -514,25 +503,19 @@ class _Importer:
 
     def email_or_blank(self, email: str) -> str:
         email = email.strip()
-        if not email:
-            return ""
-        try:
-            validate_email(email)
-        except ValidationError:
+        if email and (len(email) > rules.EMAIL_MAX or not rules.is_valid_email(email)):
             self.report.notes["an invalid email address was left out"] += 1
             return ""
-        return email if len(email) <= 254 else ""
+        return email
 
     def url_or_blank(self, url: str) -> str:
         url = url.strip()
         if not url or url in {"http://", "https://"}:
             return ""
-        try:
-            _url_ok(url)
-        except ValidationError:
+        if not rules.is_valid_url(url):
             self.report.notes["an invalid website address was left out"] += 1
             return ""
-        return url if len(url) <= rules.URL_MAX else ""
+        return url
 
 
 def _ip(text: str) -> str | None:
