@@ -41,29 +41,27 @@ class AlreadyReceived(Exception):
         self.response = response
 
 
-def receive(submission: Submission, *, judge: bool = False) -> Response:
+def receive(submission: Submission) -> Response:
     """Check, judge, store, number and count one response.
 
-    Trusted sources (imports, the demo, moderators) skip flood control and the
-    spam layers, unless ``judge`` asks for the layers (an import told to check its
-    history for spam). Raises ``Rejected`` (with every reason) or ``AlreadyReceived``.
+    Trusted sources (the demo, moderators) skip flood control and the spam layers.
+    History from another site (imports) comes in through ``history`` instead.
+    Raises ``Rejected`` (with every reason) or ``AlreadyReceived``.
     """
     submission = rules.normalized(submission)
-    history_replay = submission.source in rules.HISTORY_SOURCES
-    # What another site kept is kept whole: its length limit was not ours.
-    limit = 10**9 if history_replay else settings.FIRSTHAND_RESPONSE_MAX_CHARS
-    errors = rules.validation_errors(submission, max_chars=limit)
-    if submission.status and (
-        not history_replay or submission.status not in rules.STATUSES
-    ):
+    errors = rules.validation_errors(
+        submission, max_chars=settings.FIRSTHAND_RESPONSE_MAX_CHARS
+    )
+    if submission.status or submission.number or submission.import_key:
         errors.setdefault("__all__", []).append(
-            f"A status ({submission.status!r}) is only taken from an import."
+            "A status, number or import key comes only with an import "
+            "(conversation.history.receive_history)."
         )
     if errors:
         raise Rejected(errors)
     if submission.ticket:
         _raise_if_received(submission.ticket)
-    if submission.parent_id is not None and not history_replay:
+    if submission.parent_id is not None:
         _check_parent(submission)
     if submission.source in rules.UPDATABLE_SOURCES:
         earlier = (
@@ -97,7 +95,6 @@ def receive(submission: Submission, *, judge: bool = False) -> Response:
         wait = flood.seconds_to_wait(submission.ip_address, submission.author_email)
         if wait:
             raise Rejected({"__all__": [rules.wait_message(wait)]})
-    if not trusted or (judge and submission.status in ("", rules.VISIBLE)):
         judgement = spam.judge(submission, guard.context_for(submission))
     status: str
     if duplicate is not None:  # the same text as an earlier spam: spam again
@@ -105,8 +102,6 @@ def receive(submission: Submission, *, judge: bool = False) -> Response:
     else:
         outcome = judgement.outcome if judgement else Outcome.PUBLISH
         status = rules.initial_status(outcome, near_duplicate=near is not None)
-        if submission.status and (judgement is None or status == rules.VISIBLE):
-            status = submission.status  # what the old site decided stands
         reasons = [v.as_dict() for v in judgement.verdicts] if judgement else []
         if near is not None:
             reasons.append(_near_duplicate_of(near))
@@ -124,8 +119,6 @@ def receive(submission: Submission, *, judge: bool = False) -> Response:
                 post=post,
                 kind=submission.kind,
                 parent_id=submission.parent_id,
-                number=_free_number(submission) if history_replay else None,
-                import_key=submission.import_key or None,
                 body_format=submission.body_format,
                 author_name=submission.author_name,
                 author_email=submission.author_email,
@@ -148,8 +141,6 @@ def receive(submission: Submission, *, judge: bool = False) -> Response:
             )
             set_status(post, response, status)
             stored_id, stored_status = response.pk, response.status
-            if history_replay:
-                return response  # history tells no one: no emails, no pushes
             transaction.on_commit(
                 lambda: signals.response_stored.send(
                     sender=Response,
@@ -172,15 +163,6 @@ def html_of(submission: Submission) -> str:
     if submission.kind in rules.RENDERED_KINDS:
         return render_response_body(submission.body, submission.body_format)
     return ""
-
-
-def _free_number(submission: Submission) -> int | None:
-    """The number an imported response had on its old site, if no one has it here."""
-    number = submission.number
-    if number is None or number < 1:
-        return None
-    taken = Response.objects.filter(post_id=submission.post_id, number=number)
-    return None if taken.exists() else number
 
 
 def _revise(earlier: Response, submission: Submission) -> Response:

@@ -28,23 +28,16 @@ def _place(post: Post, response: Response) -> None:
     """Fix the newly numbered response's place in the thread: below its parent,
     or as the next top-level conversation."""
     assert response.number is not None
-    parent = None
+    above = None
     if response.parent_id is not None:
-        parent = (
+        above = (
             Response.objects.filter(pk=response.parent_id, post_id=post.pk)
-            .exclude(path="")
-            .values("path", "root_ordinal")
+            .values_list("path", "root_ordinal")
             .first()
         )
-    if parent is not None:
-        response.path = rules.thread_path(response.number, parent["path"])
-        response.root_ordinal = parent["root_ordinal"]
-    else:
-        # No parent, or one never shown (an imported reply to a comment the old
-        # site held back): a new top-level conversation that still names it.
-        post.last_root_ordinal += 1
-        response.path = rules.thread_path(response.number)
-        response.root_ordinal = post.last_root_ordinal
+    (response.path, response.root_ordinal), post.last_root_ordinal = rules.place(
+        response.number, above, post.last_root_ordinal
+    )
 
 
 def reparent(post: Post, response: Response, parent: Response | None) -> None:
@@ -52,13 +45,10 @@ def reparent(post: Post, response: Response, parent: Response | None) -> None:
     the top level. Its top-level ordinal is given up (its page keeps a gap) rather
     than renumbering everyone else's pages."""
     old_prefix = response.path
-    if parent is not None:
-        new_path = rules.thread_path(response.number or 0, parent.path)
-        ordinal = parent.root_ordinal
-    else:
-        post.last_root_ordinal += 1
-        new_path = rules.thread_path(response.number or 0)
-        ordinal = post.last_root_ordinal
+    above = (parent.path, parent.root_ordinal) if parent is not None else None
+    (new_path, ordinal), post.last_root_ordinal = rules.place(
+        response.number or 0, above, post.last_root_ordinal
+    )
     below = list(
         Response.objects.filter(
             post_id=post.pk, path__startswith=f"{old_prefix}."
@@ -70,8 +60,9 @@ def reparent(post: Post, response: Response, parent: Response | None) -> None:
     response.save(update_fields=["parent", "path", "root_ordinal", "updated_at"])
     placed = {old_prefix: new_path}
     for child in below:
-        above = placed.get(rules.parent_path_of(child.path), new_path)
-        moved = rules.thread_path(child.number or 0, above)
+        moved = rules.thread_path(
+            child.number or 0, placed.get(rules.parent_path_of(child.path), new_path)
+        )
         placed[child.path] = moved
         child.path = moved
         child.root_ordinal = ordinal
@@ -86,17 +77,8 @@ def set_status(post: Post, response: Response, status: str) -> None:
     if first_time_visible:
         post.last_response_number += 1
         response.number = post.last_response_number
-    elif response.number is not None and not response.pk:
-        # An import bringing the number it had on its old site (a Firsthand export
-        # read back): later numbers go on from the highest one.
-        post.last_response_number = max(post.last_response_number, response.number)
-        first_time_visible = status == rules.VISIBLE
-    if (
-        response.number is not None
-        and not response.path
-        and response.kind in rules.THREADED_KINDS
-    ):
-        _place(post, response)
+        if response.kind in rules.THREADED_KINDS:
+            _place(post, response)
     response.status = status
     delta = rules.count_delta(old, status)
     response.save()
@@ -106,7 +88,7 @@ def set_status(post: Post, response: Response, status: str) -> None:
         response_count=F("response_count") + delta,
     )
     post.response_count += delta
-    if first_time_visible and response.source not in rules.HISTORY_SOURCES:
+    if first_time_visible:
         response_id, post_id = response.pk, post.pk
         transaction.on_commit(
             lambda: signals.response_published.send(

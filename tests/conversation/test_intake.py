@@ -9,7 +9,7 @@ from django.utils import timezone
 from pytest_django import DjangoCaptureOnCommitCallbacks
 
 from firsthand.blog.models import Post
-from firsthand.conversation import intake, signals
+from firsthand.conversation import history, intake, signals
 from firsthand.conversation.models import Response
 from tests.conftest import submission_for
 
@@ -125,20 +125,34 @@ def test_a_history_replay_keeps_its_status_number_and_tells_no_one(
     signals.response_published.connect(listen, dispatch_uid="test-history-p")
     try:
         with django_capture_on_commit_callbacks(execute=True):
-            kept = intake.receive(
-                submission_for(post, source="import", status="visible", number=7)
-            )
-            held = intake.receive(
-                submission_for(post, source="import", status="pending")
+            kept, held = history.receive_history(
+                post.pk,
+                [
+                    history.Entry(
+                        submission_for(
+                            post, source="import", status="visible", number=7
+                        )
+                    ),
+                    history.Entry(
+                        submission_for(post, source="import", status="pending")
+                    ),
+                ],
             )
     finally:
         signals.response_stored.disconnect(dispatch_uid="test-history")
         signals.response_published.disconnect(dispatch_uid="test-history-p")
     assert told == []  # no emails, pushes or pings for history
+    assert isinstance(kept, Response)
+    assert isinstance(held, Response)
     assert (kept.number, kept.path, kept.status) == (7, "0000007", "visible")
     assert (held.number, held.path, held.status) == (None, "", "pending")
     post.refresh_from_db()
     assert (post.last_response_number, post.response_count) == (7, 1)
     assert comment_on(post).number == 8  # live responses go on from there
-    with pytest.raises(intake.Rejected, match="only taken from an import"):
-        intake.receive(submission_for(post, status="visible"))
+
+
+@pytest.mark.parametrize("field", ["status", "number", "import_key"])
+def test_live_intake_refuses_what_only_an_import_brings(post: Post, field: str) -> None:
+    value: object = {"status": "visible", "number": 3, "import_key": "k"}[field]
+    with pytest.raises(intake.Rejected, match="only with an import"):
+        intake.receive(submission_for(post, **{field: value}))
