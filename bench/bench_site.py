@@ -177,17 +177,13 @@ def grow_thread(post: Post, size: int, *, seed: int) -> None:
     start = post.last_response_number
     for number in range(start + 1, start + size + 1):
         parent: Response | None = None
-        root: int | None
         if number > start + 1 and rng.random() < REPLY_SHARE:
             # Mostly answer a recent comment, now and then an old one.
             low = max(start + 1, number - 40) if rng.random() < 0.8 else start + 1
             parent = by_number[rng.randint(low, number - 1)]
-        if parent is None:
-            ordinal += 1
-            path, root = rules.thread_path(number), ordinal
-        else:
-            path = rules.thread_path(number, parent.path)
-            root = parent.root_ordinal
+        above = (parent.path, parent.root_ordinal) if parent is not None else None
+        (path, root), ordinal = rules.place(number, above, ordinal)
+        if parent is not None:
             answers[number] = parent.number or 0
         body = comment_text(rng, pool, number)
         name, email = author(rng, number)

@@ -41,12 +41,6 @@ class Entry:
     edited_at: datetime.datetime | None = None
 
 
-@dataclasses.dataclass
-class _Place:
-    path: str
-    ordinal: int | None
-
-
 def receive_history(
     post_id: int, entries: Sequence[Entry], *, judge: bool = False
 ) -> list[Response | intake.Rejected]:
@@ -99,15 +93,11 @@ def receive_history(
             taken_uids.add(entry.uid)
         response.number = _number(post, submission.number, status, taken)
         if response.number is not None and response.kind in rules.THREADED_KINDS:
-            above = _above(entry, places, results)
-            if above is not None:
-                response.path = rules.thread_path(response.number, above.path)
-                response.root_ordinal = above.ordinal
-            else:
-                post.last_root_ordinal += 1
-                response.path = rules.thread_path(response.number)
-                response.root_ordinal = post.last_root_ordinal
-            places[("new", index)] = _Place(response.path, response.root_ordinal)
+            spot, post.last_root_ordinal = rules.place(
+                response.number, _above(entry, places), post.last_root_ordinal
+            )
+            response.path, response.root_ordinal = spot
+            places[("new", index)] = spot
         visible += status == rules.VISIBLE
         results.append(response)
     _store(entries, results)
@@ -159,10 +149,8 @@ def _number(post: Post, wanted: int | None, status: str, taken: set[int]) -> int
 
 
 def _above(
-    entry: Entry,
-    places: dict[tuple[str, int], _Place],
-    results: list[Response | intake.Rejected],
-) -> _Place | None:
+    entry: Entry, places: dict[tuple[str, int], rules.Place]
+) -> rules.Place | None:
     """Where the response it answers sits, if that one has a place."""
     if entry.parent is not None:
         return places.get(("new", entry.parent))
@@ -172,14 +160,14 @@ def _above(
 
 def _stored_places(
     post: Post, entries: Sequence[Entry]
-) -> dict[tuple[str, int], _Place]:
+) -> dict[tuple[str, int], rules.Place]:
     """The places of the stored responses that entries answer (one query)."""
     wanted = {e.submission.parent_id for e in entries if e.submission.parent_id}
     if not wanted:
         return {}
     rows = Response.objects.filter(post=post, pk__in=wanted).exclude(path="")
     return {
-        ("stored", pk): _Place(path, ordinal)
+        ("stored", pk): (path, ordinal)
         for pk, path, ordinal in rows.values_list("pk", "path", "root_ordinal")
     }
 

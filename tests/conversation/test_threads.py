@@ -418,3 +418,10 @@ def test_each_page_of_the_thread_names_itself_canonical(
         link = page.find("link", rel="canonical")
         assert isinstance(link, Tag)
         assert str(link["href"]).endswith(f"{post.get_absolute_url()}{expected}")
+
+
+def test_a_response_is_placed_below_what_it_answers_or_starts_a_conversation() -> None:
+    assert rules.place(9, ("0000004", 2), 5) == (("0000004.0000009", 2), 5)
+    assert rules.place(9, None, 5) == (("0000009", 6), 6)
+    # A parent never shown has no place: the reply starts a conversation.
+    assert rules.place(9, ("", None), 5) == (("0000009", 6), 6)

@@ -20,12 +20,8 @@ def grow(post: Post, answers: Sequence[int | None]) -> list[Response]:
     for offset, answered in enumerate(answers, start=1):
         number = start + offset
         parent = by_number.get(answered) if answered else None
-        root: int | None
-        if parent is None:
-            ordinal += 1
-            path, root = rules.thread_path(number), ordinal
-        else:
-            path, root = rules.thread_path(number, parent.path), parent.root_ordinal
+        above = (parent.path, parent.root_ordinal) if parent is not None else None
+        (path, root), ordinal = rules.place(number, above, ordinal)
         row = Response(
             post=post,
             number=number,
