@@ -48,6 +48,8 @@ from django.conf import settings
 from django.db import transaction
 from django.http import HttpResponseBase
 
+from firsthand.conversation import tickets
+
 MARK = "firsthand_page_cache"
 # Paths that are never cached, whatever their views say.
 _NEVER = (
@@ -242,8 +244,6 @@ class PageCache:
         headers.append(("ETag", entry.etag))
         headers.append(("X-Firsthand-Cache", "hit"))
         if entry.ticket:
-            from firsthand.conversation import tickets
-
             headers.append(tickets.header())
         if entry.etag in environ.get("HTTP_IF_NONE_MATCH", ""):
             kept = [(k, v) for k, v in headers if k.lower() not in _BODY_HEADERS]
