@@ -165,8 +165,11 @@ def _site_time(text: str) -> datetime.datetime:
 
 
 def plain(text: str) -> str:
-    """Text from a bit of WordPress HTML: tags dropped, entities decoded."""
-    return " ".join(html.unescape(strip_tags(text)).split())
+    """Text from a bit of WordPress HTML: tags dropped, entities decoded (most
+    names and titles have no tags: Django's strip_tags is skipped for them)."""
+    if "<" in text:
+        text = strip_tags(text)
+    return " ".join(html.unescape(text).split())
 
 
 class _Importer:
