@@ -34,12 +34,16 @@ from __future__ import annotations
 import collections
 import dataclasses
 import datetime
+import fcntl
 import gzip
 import hashlib
+import mmap
 import os
 import re
+import struct
 import threading
 import time
+import zlib
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
@@ -116,33 +120,100 @@ def cacheable(*deps: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
 
 
 _NAME = re.compile(r"^[a-z]+(:[0-9]+)?$")
+_FIXED = {"epoch": 0, "site": 1, "responses": 2}
+_COUNTER = struct.Struct("<Q")
 
 
 class Stamps:
-    """One small file per name, one byte longer per change."""
+    """Change counters shared by every process on the machine: one file of
+    ``SLOTS`` 64-bit counters, mapped into memory, so a reader checks a page's
+    stamps without a system call. A name owns one slot ("post:12" shares its slot
+    with the posts 4,093 further on: a change to one then also refreshes the
+    other's pages, never the reverse). Counters only grow; a bump holds an
+    exclusive ``flock`` on the file, so no increment is lost between processes."""
+
+    SLOTS = 4096
+    FILE = "counters"
+    RECHECK = 1.0  # seconds between checks that the mapped file is still the file
 
     def __init__(self, folder: Path) -> None:
         self.folder = folder
+        self.path = os.path.join(folder, self.FILE)
+        self._map: mmap.mmap | None = None
+        self._inode = 0
+        self._checked = 0.0
 
-    def _path(self, name: str) -> str:
+    @classmethod
+    def slot(cls, name: str) -> int:
+        """The byte offset of ``name``'s counter."""
+        fixed = _FIXED.get(name)
+        if fixed is not None:
+            return fixed * 8
         if not _NAME.match(name):
             raise ValueError(f"not a stamp name: {name!r}")
-        return os.path.join(self.folder, name.replace(":", "-"))
+        kind, _, number = name.partition(":")
+        spread = len(_FIXED)
+        if kind == "post" and number:
+            return (spread + int(number) % (cls.SLOTS - spread)) * 8
+        return (spread + zlib.crc32(name.encode()) % (cls.SLOTS - spread)) * 8
+
+    def _open(self) -> int:
+        os.makedirs(self.folder, exist_ok=True)
+        fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        size = self.SLOTS * 8
+        if os.fstat(fd).st_size < size:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+            try:
+                if os.fstat(fd).st_size < size:
+                    os.ftruncate(fd, size)
+            finally:
+                fcntl.flock(fd, fcntl.LOCK_UN)
+        return fd
+
+    def _mapped(self) -> mmap.mmap:
+        now = time.monotonic()
+        if self._map is not None and now - self._checked < self.RECHECK:
+            return self._map
+        self._checked = now
+        try:
+            inode = os.stat(self.path).st_ino
+        except FileNotFoundError:
+            inode = -1
+        if self._map is None or inode != self._inode:
+            fd = self._open()
+            try:
+                self._map = mmap.mmap(fd, self.SLOTS * 8, mmap.MAP_SHARED)
+                self._inode = os.fstat(fd).st_ino
+            finally:
+                os.close(fd)
+        return self._map
+
+    @classmethod
+    def offsets(cls, names: Sequence[str]) -> tuple[int, ...]:
+        return tuple(cls.slot(name) for name in names)
+
+    def values(self, offsets: Sequence[int]) -> tuple[int, ...]:
+        counters = self._mapped()
+        unpack = _COUNTER.unpack_from
+        return tuple(unpack(counters, offset)[0] for offset in offsets)
 
     def read(self, names: Sequence[str]) -> tuple[int, ...]:
-        sizes = []
-        for name in names:
-            try:
-                sizes.append(os.stat(self._path(name)).st_size)
-            except FileNotFoundError:
-                sizes.append(0)
-        return tuple(sizes)
+        return self.values(self.offsets(names))
 
     def bump(self, names: Iterable[str]) -> None:
-        self.folder.mkdir(parents=True, exist_ok=True)
-        for name in {*names, "epoch"}:
-            with open(self._path(name), "ab") as stamp:  # O_APPEND: atomic
-                stamp.write(b".")
+        offsets = {self.slot(name) for name in (*names, "epoch")}
+        fd = self._open()
+        try:
+            with mmap.mmap(fd, self.SLOTS * 8, mmap.MAP_SHARED) as counters:
+                fcntl.flock(fd, fcntl.LOCK_EX)
+                try:
+                    for offset in offsets:
+                        (value,) = _COUNTER.unpack_from(counters, offset)
+                        _COUNTER.pack_into(counters, offset, value + 1)
+                finally:
+                    fcntl.flock(fd, fcntl.LOCK_UN)
+        finally:
+            os.close(fd)
 
 
 def stamps() -> Stamps:
@@ -170,6 +241,32 @@ class Entry:
     stamps: tuple[int, ...]
     ticket: bool
     expires: float
+    # Worked out once, so that a hit only picks one (see PageCache.serve).
+    offsets: tuple[int, ...] = dataclasses.field(init=False)
+    plain: tuple[tuple[str, str], ...] = dataclasses.field(init=False)
+    zipped: tuple[tuple[str, str], ...] = dataclasses.field(init=False)
+    unchanged: tuple[tuple[str, str], ...] = dataclasses.field(init=False)
+
+    def __post_init__(self) -> None:
+        marked = (*self.headers, ("ETag", self.etag), ("X-Firsthand-Cache", "hit"))
+        zipped = len(self.gzipped) if self.gzipped is not None else 0
+        for name, value in (
+            ("offsets", Stamps.offsets(self.deps)),
+            ("plain", (*marked, ("Content-Length", str(len(self.body))))),
+            (
+                "zipped",
+                (
+                    *marked,
+                    ("Content-Encoding", "gzip"),
+                    ("Content-Length", str(zipped)),
+                ),
+            ),
+            (
+                "unchanged",
+                tuple((k, v) for k, v in marked if k.lower() not in _BODY_HEADERS),
+            ),
+        ):
+            object.__setattr__(self, name, value)
 
     @property
     def size(self) -> int:
@@ -220,44 +317,43 @@ class PageCache:
         self.app = app
         self.store = Store(budget)
         self.stamps = stamps
+        # Read once: a setting costs a few hundred nanoseconds to read.
+        self.https = bool(settings.HTTPS)
+        self.personal = frozenset({settings.SESSION_COOKIE_NAME, *_PERSONAL_COOKIES})
 
     def __call__(
         self, environ: dict[str, Any], start_response: StartResponse
     ) -> Iterable[bytes]:
-        key = cache_key(environ)
+        key = cache_key(environ, https=self.https, personal=self.personal)
         if key is None:
             return self.app(environ, start_response)
         entry = self.store.get(key)
         if entry is not None:
             if (
                 entry.expires > time.time()
-                and self.stamps.read(entry.deps) == entry.stamps
+                and self.stamps.values(entry.offsets) == entry.stamps
             ):
                 return self.serve(entry, environ, start_response)
             self.store.drop(key)
         return self.render(key, environ, start_response)
 
+    @staticmethod
     def serve(
-        self, entry: Entry, environ: dict[str, Any], start_response: StartResponse
+        entry: Entry, environ: dict[str, Any], start_response: StartResponse
     ) -> Iterable[bytes]:
-        headers = list(entry.headers)
-        headers.append(("ETag", entry.etag))
-        headers.append(("X-Firsthand-Cache", "hit"))
-        if entry.ticket:
-            headers.append(tickets.header())
+        """A hit: everything but the ticket was prepared when the page was kept."""
         if entry.etag in environ.get("HTTP_IF_NONE_MATCH", ""):
-            kept = [(k, v) for k, v in headers if k.lower() not in _BODY_HEADERS]
-            start_response("304 Not Modified", kept)
-            return []
-        body = entry.body
-        if entry.gzipped is not None and "gzip" in environ.get(
+            status, headers, body = "304 Not Modified", entry.unchanged, b""
+        elif entry.gzipped is not None and "gzip" in environ.get(
             "HTTP_ACCEPT_ENCODING", ""
         ):
-            body = entry.gzipped
-            headers.append(("Content-Encoding", "gzip"))
-        headers.append(("Content-Length", str(len(body))))
-        start_response(entry.status, headers)
-        return [] if environ["REQUEST_METHOD"] == "HEAD" else [body]
+            status, headers, body = entry.status, entry.zipped, entry.gzipped
+        else:
+            status, headers, body = entry.status, entry.plain, entry.body
+        start_response(
+            status, [*headers, tickets.header()] if entry.ticket else list(headers)
+        )
+        return [body] if body and environ["REQUEST_METHOD"] != "HEAD" else []
 
     def render(
         self, key: str, environ: dict[str, Any], start_response: StartResponse
@@ -328,24 +424,30 @@ def _expiry() -> float:
     return min(limit, due.timestamp()) if due is not None else limit
 
 
-def cache_key(environ: dict[str, Any]) -> str | None:
-    """The key of a request the cache may answer, or None."""
-    if environ.get("REQUEST_METHOD") not in {"GET", "HEAD"}:
+def cache_key(
+    environ: dict[str, Any],
+    *,
+    https: bool = False,
+    personal: frozenset[str] = frozenset({"sessionid", *_PERSONAL_COOKIES}),
+) -> str | None:
+    """The key of a request the cache may answer, or None. ``https``: the site is
+    served over HTTPS behind a proxy (``X-Forwarded-Proto`` names the scheme);
+    ``personal``: the cookies that make a request someone's own."""
+    method = environ.get("REQUEST_METHOD")
+    if method != "GET" and method != "HEAD":
         return None
     path = environ.get("PATH_INFO", "")
     if path.startswith(_NEVER):
         return None
     query = environ.get("QUERY_STRING", "")
-    if not _PAGE_QUERY.match(query):
+    if query and not _PAGE_QUERY.match(query):
         return None
     cookies = environ.get("HTTP_COOKIE", "")
     if cookies:
         names = {part.split("=", 1)[0].strip() for part in cookies.split(";")}
-        if settings.SESSION_COOKIE_NAME in names or names.intersection(
-            _PERSONAL_COOKIES
-        ):
+        if not personal.isdisjoint(names):
             return None
-    scheme = environ.get("HTTP_X_FORWARDED_PROTO", "") if settings.HTTPS else ""
+    scheme = environ.get("HTTP_X_FORWARDED_PROTO", "") if https else ""
     scheme = scheme or environ.get("wsgi.url_scheme", "http")
     host = environ.get("HTTP_HOST", "")
     return f"{scheme}://{host}{path}?{query}"

@@ -6,6 +6,9 @@ from __future__ import annotations
 import datetime
 import gzip
 import io
+import os
+import subprocess
+import sys
 import wsgiref.util
 from collections.abc import Callable, Iterable
 from typing import Any
@@ -350,7 +353,7 @@ def test_the_budget_lets_the_least_recent_go() -> None:
     assert store.get("k1") is None
 
 
-def test_stamps_grow_one_byte_per_change(tmp_path: Any) -> None:
+def test_stamps_count_every_change(tmp_path: Any) -> None:
     stamps = pagecache.Stamps(tmp_path)
     assert stamps.read(["post:3", "site"]) == (0, 0)
     stamps.bump(["post:3"])
@@ -358,6 +361,48 @@ def test_stamps_grow_one_byte_per_change(tmp_path: Any) -> None:
     assert stamps.read(["post:3", "site", "epoch"]) == (2, 1, 2)
     with pytest.raises(ValueError, match="stamp"):
         stamps.read(["../etc"])
+
+
+_BUMP_MANY = """
+import pathlib, sys
+from firsthand.pagecache import Stamps
+stamps = Stamps(pathlib.Path(sys.argv[1]))
+for _ in range(int(sys.argv[3])):
+    stamps.bump([sys.argv[2]])
+"""
+
+
+def test_stamps_lose_no_change_between_processes(tmp_path: Any) -> None:
+    """Four processes bump the same counter at once: every bump counts, and a
+    reader that mapped the file before sees them without a system call."""
+    reader = pagecache.Stamps(tmp_path)
+    assert reader.read(["post:7"]) == (0,)
+    command = [sys.executable, "-c", _BUMP_MANY, str(tmp_path), "post:7", "250"]
+    workers = [subprocess.Popen(command) for _ in range(4)]
+    assert [worker.wait(60) for worker in workers] == [0, 0, 0, 0]
+    assert reader.read(["post:7", "epoch"]) == (1_000, 1_000)
+
+
+def test_posts_far_apart_may_share_a_stamp_but_never_miss_one(tmp_path: Any) -> None:
+    stamps = pagecache.Stamps(tmp_path)
+    far = 7 + pagecache.Stamps.SLOTS - 3
+    assert stamps.slot("post:7") == stamps.slot(f"post:{far}")
+    assert stamps.slot("post:7") != stamps.slot("post:8")
+    assert len({stamps.slot(name) for name in ("epoch", "site", "responses")}) == 3
+    stamps.bump([f"post:{far}"])
+    assert stamps.read(["post:7", "post:8"]) == (1, 0)  # one more refresh, no less
+
+
+def test_a_replaced_stamp_file_is_followed(tmp_path: Any) -> None:
+    reader = pagecache.Stamps(tmp_path)
+    reader.bump(["site"])
+    assert reader.read(["site"]) == (1,)
+    os.remove(reader.path)  # e.g. a data folder restored from a backup
+    pagecache.Stamps(tmp_path).bump(["site"])
+    reader._checked -= pagecache.Stamps.RECHECK  # a second later
+    assert reader.read(["site"]) == (1,)
+    pagecache.Stamps(tmp_path).bump(["site"])
+    assert reader.read(["site"]) == (2,)
 
 
 def test_the_wsgi_application_is_behind_the_cache() -> None:

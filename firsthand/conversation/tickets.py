@@ -17,13 +17,17 @@ from __future__ import annotations
 
 import base64
 import dataclasses
-import functools
 import hashlib
 import hmac
+import itertools
+import os
 import secrets
 import time
+from typing import Any
 
 from django.conf import settings
+from django.core.signals import setting_changed
+from django.dispatch import receiver
 from django.http import HttpResponseBase
 
 SALT = "firsthand.conversation.ticket"
@@ -38,22 +42,75 @@ class Ticket:
     age: float  # seconds since the form was issued
 
 
-@functools.cache
-def _key(secret: str) -> bytes:
-    """This site's key for tickets, derived once (the page cache hands out a
-    ticket with every page it serves: it must cost microseconds)."""
-    return hashlib.sha256(f"{SALT}:{secret}".encode()).digest()
+@dataclasses.dataclass(frozen=True)
+class _Site:
+    key: bytes  # this site's key for tickets
+    attributes: str  # the cookie's attributes after its value
+
+
+_site: _Site | None = None
+
+
+def _this_site() -> _Site:
+    """Derived from the settings once (the page cache hands out a ticket with
+    every page it serves: it must cost microseconds, and even reading a setting
+    costs a few hundred nanoseconds); forgotten when a test changes them."""
+    global _site
+    if _site is None:
+        secure = "; Secure" if settings.HTTPS else ""
+        _site = _Site(
+            key=hashlib.sha256(f"{SALT}:{settings.SECRET_KEY}".encode()).digest(),
+            attributes=f"; Max-Age={MAX_AGE}; Path=/; HttpOnly; SameSite=Strict"
+            + secure,
+        )
+    return _site
+
+
+@receiver(setting_changed)
+def _forget_site(*, setting: str, **kwargs: Any) -> None:
+    global _site
+    if setting in {"SECRET_KEY", "HTTPS"}:
+        _site = None
 
 
 def _mac(message: str) -> str:
-    digest = hmac.new(_key(settings.SECRET_KEY), message.encode(), "sha256").digest()
-    return base64.urlsafe_b64encode(digest[:18]).decode()
+    """Keyed BLAKE2b: a MAC by design (no HMAC construction needed), and about
+    three times quicker than HMAC-SHA256 here."""
+    digest = hashlib.blake2b(
+        message.encode(), key=_this_site().key, digest_size=18
+    ).digest()
+    return base64.urlsafe_b64encode(digest).decode()
+
+
+class _Nonces:
+    """Unique nonces, cheaply: 8 random bytes drawn once per process (again in
+    a forked child) and a 4-byte counter. A nonce needs to be unique, not secret:
+    the MAC is what a forger lacks."""
+
+    def __init__(self) -> None:
+        self.reset()
+        os.register_at_fork(after_in_child=self.reset)
+
+    def reset(self) -> None:
+        self.prefix = secrets.token_bytes(8)
+        self.counter = itertools.count()
+
+    def next(self) -> str:
+        number = next(self.counter)
+        if number >= 1 << 32:  # a fresh prefix every 4 billion tickets
+            self.reset()
+            number = next(self.counter)
+        raw = self.prefix + number.to_bytes(4, "big")
+        return base64.urlsafe_b64encode(raw).decode()
+
+
+_nonces = _Nonces()
 
 
 def issue(*, now: float | None = None) -> str:
     """``nonce.milliseconds.mac``: URL- and cookie-safe."""
     issued = time.time() if now is None else now
-    message = f"{secrets.token_urlsafe(12)}.{round(issued * 1000)}"
+    message = f"{_nonces.next()}.{round(issued * 1000)}"
     return f"{message}.{_mac(message)}"
 
 
@@ -72,12 +129,7 @@ def read(value: str, *, now: float | None = None) -> Ticket | None:
 def header() -> tuple[str, str]:
     """A ``Set-Cookie`` header with a fresh ticket (for the page cache, which
     answers without building a Django response)."""
-    secure = "; Secure" if settings.HTTPS else ""
-    value = (
-        f"{COOKIE}={issue()}; Max-Age={MAX_AGE}; Path=/; HttpOnly; "
-        f"SameSite=Strict{secure}"
-    )
-    return ("Set-Cookie", value)
+    return ("Set-Cookie", f"{COOKIE}={issue()}{_this_site().attributes}")
 
 
 def hand_out(response: HttpResponseBase) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import datetime
 import hashlib
+import os
 import time
 from collections.abc import Callable
 
@@ -67,6 +68,29 @@ def test_a_forged_ticket_is_no_ticket() -> None:
     ticket = tickets.read(genuine, now=130.0)
     assert ticket is not None
     assert ticket.age == pytest.approx(30.0)
+
+
+def test_tickets_carry_unique_nonces_also_in_forked_workers() -> None:
+    nonces = {tickets.read(tickets.issue()).nonce for _ in range(5_000)}  # type: ignore[union-attr]
+    assert len(nonces) == 5_000
+    reading, writing = os.pipe()
+    child = os.fork()
+    if child == 0:  # a server worker forked from a parent that issued tickets
+        os.write(writing, tickets.issue().encode())
+        os._exit(0)
+    os.waitpid(child, 0)
+    theirs = tickets.read(os.read(reading, 200).decode())
+    assert theirs is not None
+    assert theirs.nonce not in nonces
+    assert theirs.nonce[:8] != next(iter(nonces))[:8]  # its own random prefix
+
+
+def test_a_ticket_from_another_secret_is_forged() -> None:
+    genuine = tickets.issue()
+    with override_settings(SECRET_KEY="another-secret-key-" * 3):
+        assert tickets.read(genuine) is None
+        assert tickets.read(tickets.issue()) is not None
+    assert tickets.read(genuine) is not None
 
 
 # --- Duplicates ---------------------------------------------------------------------
