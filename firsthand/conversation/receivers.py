@@ -1,7 +1,8 @@
 """What conversation's emails do when a response is stored or published: queue
-the task. The signals are sent after the writer's transaction commits, with ids
-only; each receiver enqueues tasks with those ids and nothing more (the task
-reads the response again and decides, in the worker).
+the task. The signals are sent inside the writer's transaction, with ids only;
+each receiver enqueues tasks with those ids and nothing more, so the task rows
+commit with the response (the task reads the response again and decides, in the
+worker).
 """
 
 from __future__ import annotations

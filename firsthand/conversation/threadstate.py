@@ -7,7 +7,6 @@ transaction as the response itself.
 
 from __future__ import annotations
 
-from django.db import transaction
 from django.db.models import F
 
 from firsthand.blog.models import Post
@@ -90,8 +89,6 @@ def set_status(post: Post, response: Response, status: str) -> None:
     post.response_count += delta
     if first_time_visible:
         response_id, post_id = response.pk, post.pk
-        transaction.on_commit(
-            lambda: signals.response_published.send(
-                sender=Response, response_id=response_id, post_id=post_id
-            )
+        signals.response_published.send(
+            sender=Response, response_id=response_id, post_id=post_id
         )

@@ -1,8 +1,9 @@
 """What syndication does when the rooms below announce something: queue the push.
 
-The signals are sent after the writer's transaction commits, with ids only; each
-receiver enqueues one task with those ids and nothing more (the task decides which
-feeds changed, in the worker).
+The signals carry ids only (conversation sends its own inside the writer's
+transaction, so the task row commits with the response; blog sends after the
+commit); each receiver enqueues one task with those ids and nothing more (the
+task decides which feeds changed, in the worker).
 """
 
 from __future__ import annotations

@@ -4,8 +4,10 @@ import datetime
 from collections.abc import Callable
 
 import pytest
+from django.db import transaction
 from django.test import override_settings
 from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
 from pytest_django import DjangoCaptureOnCommitCallbacks
 
 from firsthand.blog.models import Post
@@ -156,3 +158,34 @@ def test_live_intake_refuses_what_only_an_import_brings(post: Post, field: str) 
     value: object = {"status": "visible", "number": 3, "import_key": "k"}[field]
     with pytest.raises(intake.Rejected, match="only with an import"):
         intake.receive(submission_for(post, **{field: value}))
+
+
+DATABASE_TASKS = {
+    "default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}
+}
+
+
+@override_settings(TASKS=DATABASE_TASKS)
+def test_follow_up_tasks_are_rows_of_the_responses_own_transaction(post: Post) -> None:
+    """What a new response sets off (the author's notice, followers' emails,
+    the WebSub push) is queued inside the transaction that stores it: one
+    commit for all, and a rollback leaves neither the response nor its tasks."""
+    queued: set[str] = set()
+
+    def store_then_fail() -> None:
+        with transaction.atomic():
+            response = intake.receive(submission_for(post))
+            assert response.status == Response.Status.VISIBLE
+            queued.update(DBTaskResult.objects.values_list("task_path", flat=True))
+            raise RuntimeError("the transaction fails after all")
+
+    with pytest.raises(RuntimeError):
+        store_then_fail()
+    assert queued == {
+        "firsthand.conversation.tasks.notify_author_task",
+        "firsthand.conversation.tasks.request_confirmation_task",
+        "firsthand.conversation.tasks.notify_followers_task",
+        "firsthand.syndication.tasks.publish_response_task",
+    }
+    assert not Response.objects.exists()
+    assert not DBTaskResult.objects.exists()

@@ -46,6 +46,13 @@ def guard_cache() -> Iterator[None]:
         caches["guard"].clear()
 
 
+@pytest.fixture(autouse=True)
+def quiet_authors(post: Post) -> None:
+    """These tests count the privacy emails; the author's notices of new
+    responses (sent as responses arrive) are tested in test_following."""
+    Author.objects.update(notify_by_email=False)
+
+
 Ask = Callable[..., Any]
 
 
