@@ -12,6 +12,7 @@ import time
 
 from django.conf import settings
 from django.core.cache import caches
+from django.db import transaction
 
 from firsthand.conversation import rules
 
@@ -30,28 +31,35 @@ def seconds_to_wait(ip_address: str | None, email: str) -> int:
     """Count this response against its IP and email; 0 when it may go through.
 
     Refused attempts are not counted, so someone told to wait is not pushed further
-    back by trying again.
+    back by trying again. Reading the counters and counting this response are one
+    transaction: one commit when the counters live in the database (it was one per
+    counter), and two processes cannot both read the count before either adds.
     """
-    cache = caches["guard"]
     interval = settings.FIRSTHAND_FLOOD_INTERVAL
     ceiling = settings.FIRSTHAND_FLOOD_PER_HOUR
+    if interval <= 0 and ceiling <= 0:
+        return 0  # flood control is off: nothing to read or count
+    cache = caches["guard"]
     now = time.time()
     who = _who(ip_address, email)
-    wait = 0
-    for key in who:
-        wait = max(wait, rules.interval_wait(cache.get(f"last:{key}"), now, interval))
-        hour = f"hour:{key}:{int(now // 3600)}"
-        wait = max(wait, rules.hourly_wait((cache.get(hour) or 0) + 1, ceiling, now))
-    if wait:
-        return wait
-    for key in who:
+    last = {key: f"last:{key}" for key in who}
+    hour = {key: f"hour:{key}:{int(now // 3600)}" for key in who}
+    with transaction.atomic():
+        found = cache.get_many([*last.values(), *hour.values()])
+        wait = 0
+        for key in who:
+            wait = max(wait, rules.interval_wait(found.get(last[key]), now, interval))
+            count = (found.get(hour[key]) or 0) + 1
+            wait = max(wait, rules.hourly_wait(count, ceiling, now))
+        if wait:
+            return wait
         if interval > 0:
-            cache.set(f"last:{key}", now, timeout=interval)
+            cache.set_many({last[key]: now for key in who}, timeout=interval)
         if ceiling > 0:
-            hour = f"hour:{key}:{int(now // 3600)}"
-            cache.add(hour, 0, timeout=3600)
-            try:
-                cache.incr(hour)
-            except ValueError:  # expired between add and incr
-                cache.set(hour, 1, timeout=3600)
+            for key in who:
+                cache.add(hour[key], 0, timeout=3600)
+                try:
+                    cache.incr(hour[key])
+                except ValueError:  # expired between add and incr
+                    cache.set(hour[key], 1, timeout=3600)
     return 0

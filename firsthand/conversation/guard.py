@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 
 from firsthand.conversation.learning import DatabaseCounts
-from firsthand.conversation.models import BlockRule, Response
+from firsthand.conversation.models import BlockRule, Response, written_by
 from firsthand.conversation.spam.context import BlockRule as Rule, JudgeContext, Policy
 from firsthand.conversation.submission import Submission
 
@@ -26,7 +26,7 @@ def context_for(submission: Submission) -> JudgeContext:
     )
     email = submission.author_email
     first = bool(email) and not (
-        Response.objects.visible().filter(author_email__iexact=email).exists()
+        Response.objects.visible().filter(written_by(email)).exists()
     )
     return JudgeContext(
         policy=policy(), block_rules=rules, counts=DatabaseCounts(), first_comment=first

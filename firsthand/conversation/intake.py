@@ -14,7 +14,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from firsthand.conversation import flood, guard, rules, signals, spam
-from firsthand.conversation.models import Response
+from firsthand.conversation.models import Response, written_by
 from firsthand.conversation.spam.verdict import Judgement, Outcome
 from firsthand.conversation.submission import Submission
 from firsthand.conversation.threadstate import lock_post, set_status
@@ -141,13 +141,13 @@ def receive(submission: Submission) -> Response:
             )
             set_status(post, response, status)
             stored_id, stored_status = response.pk, response.status
-            transaction.on_commit(
-                lambda: signals.response_stored.send(
-                    sender=Response,
-                    response_id=stored_id,
-                    post_id=submission.post_id,
-                    status=stored_status,
-                )
+            # Inside the transaction: the tasks its receivers queue are rows
+            # that commit with the response (one commit; none lost in between).
+            signals.response_stored.send(
+                sender=Response,
+                response_id=stored_id,
+                post_id=submission.post_id,
+                status=stored_status,
             )
     except IntegrityError:
         # Two copies of one form raced past the first check; the other one won.
@@ -218,16 +218,23 @@ def _check_parent(submission: Submission) -> None:
 
 
 def _raise_if_received(ticket: str) -> None:
-    first = Response.objects.select_related("post").filter(ticket=ticket).first()
-    if first is not None:
-        raise AlreadyReceived(first)
+    # The NOT-empty term lets SQLite use the partial unique index on tickets
+    # (it cannot infer it from the equality); without it, a scan of every row.
+    found = (
+        Response.objects.exclude(ticket="")
+        .filter(ticket=ticket)
+        .values_list("pk", flat=True)
+        .first()
+    )
+    if found is not None:
+        raise AlreadyReceived(Response.objects.select_related("post").get(pk=found))
 
 
 def _author_history(submission: Submission) -> list[rules.Earlier]:
     """The same author's earlier responses on this post (by email or by IP)."""
     same_author = Q()
     if submission.author_email:
-        same_author |= Q(author_email__iexact=submission.author_email)
+        same_author |= Q(written_by(submission.author_email))
     if submission.ip_address:
         same_author |= Q(ip_address=submission.ip_address)
     if not same_author:

@@ -27,7 +27,13 @@ from django.utils.crypto import salted_hmac
 
 from firsthand import ratelimit
 from firsthand.conversation import mail
-from firsthand.conversation.models import Follow, Response, ResponseQuerySet, SentEmail
+from firsthand.conversation.models import (
+    Follow,
+    Response,
+    ResponseQuerySet,
+    SentEmail,
+    written_by,
+)
 from firsthand.conversation.threadstate import lock_post, set_status
 
 # Only this purpose's links open the pages: a token signed for anything else
@@ -54,7 +60,7 @@ class BadLink(Exception):
 
 
 def normalized(email: str) -> str:
-    """The address as looked up: look-ups ignore case (``iexact``) anyway."""
+    """The address as looked up: look-ups ignore case anyway."""
     return email.strip().lower()
 
 
@@ -146,7 +152,7 @@ def send_link(address: str, base: str, asked_at: int) -> str:
 
 def responses_of(address: str) -> ResponseQuerySet:
     """Every response stored with ``address`` (any case), whatever its status."""
-    return Response.objects.filter(author_email__iexact=normalized(address))
+    return Response.objects.filter(written_by(normalized(address)))
 
 
 @dataclasses.dataclass(frozen=True)

@@ -180,6 +180,8 @@ def needs_number(current: int | None, new_status: str) -> bool:
 _INVISIBLE = dict.fromkeys(map(ord, "\ufeff\u200b\u200c\u200d\u2060\u00ad"))
 NEAR_DUPLICATE_WINDOW = datetime.timedelta(minutes=10)
 NEAR_DUPLICATE_RATIO = 0.85
+# A fixed typo or two leaves most words as they were, in their order.
+NEAR_DUPLICATE_WORDS = 0.5
 
 
 @dataclasses.dataclass(frozen=True)
@@ -205,7 +207,9 @@ def similarity(a: str, b: str) -> float:
     """0..1, how much of the two texts is the same (difflib's ratio).
 
     Cheap bounds first: texts of very different lengths cannot be near-duplicates,
-    and difflib is quadratic in the worst case on long texts.
+    and neither can texts whose words are mostly not the same, in the same order
+    (difflib's own quick bounds count letters, which any two English texts of
+    one length share); difflib is quadratic in the worst case on long texts.
     """
     a, b = comparable(a), comparable(b)
     if not a or not b:
@@ -213,12 +217,23 @@ def similarity(a: str, b: str) -> float:
     shorter, longer = sorted((len(a), len(b)))
     if shorter / longer < NEAR_DUPLICATE_RATIO:
         return 0.0
+    if _words_shared(a, b) < NEAR_DUPLICATE_WORDS:
+        return 0.0
     matcher = difflib.SequenceMatcher(None, a, b, autojunk=False)
     if matcher.real_quick_ratio() < NEAR_DUPLICATE_RATIO:
         return 0.0
     if matcher.quick_ratio() < NEAR_DUPLICATE_RATIO:
         return 0.0
     return matcher.ratio()
+
+
+def _words_shared(a: str, b: str) -> float:
+    """0..1: difflib's ratio over the two texts' words (a few dozen items, not a
+    few hundred letters), after its quick bound (the share of words in both)."""
+    words = difflib.SequenceMatcher(None, a.split(), b.split(), autojunk=False)
+    if words.quick_ratio() < NEAR_DUPLICATE_WORDS:
+        return 0.0
+    return words.ratio()
 
 
 def find_duplicate(body: str, earlier: Iterable[Earlier]) -> Earlier | None:

@@ -16,7 +16,7 @@ from django.test import Client, override_settings
 from django.urls import reverse
 
 from firsthand.blog.models import Post
-from firsthand.conversation import intake, moderation, tickets
+from firsthand.conversation import intake, moderation, rules, tickets
 from firsthand.conversation.mine import COOKIE as MINE_COOKIE
 from firsthand.conversation.models import BlockRule, Response
 from firsthand.conversation.rules import comparable
@@ -211,6 +211,22 @@ def test_a_near_duplicate_is_held_beside_the_earlier_one(post: Post) -> None:
     assert "very like" in fixed.explanation
     post.refresh_from_db()
     assert post.response_count == 1
+
+
+def test_only_texts_sharing_most_words_are_compared_letter_by_letter() -> None:
+    typo = (
+        "I think teh prices should be online.",
+        "I think the prices should be online.",
+    )
+    assert rules.similarity(*typo) >= rules.NEAR_DUPLICATE_RATIO
+    # Two different comments of one length: their letters look alike to difflib's
+    # quick bounds, their words do not.
+    other = (
+        "The shop down the road posts every price on a board by its door.",
+        "My neighbour sells bread and never says what any loaf costs there.",
+    )
+    assert rules.similarity(*other) == 0.0
+    assert rules._words_shared(*other) < rules.NEAR_DUPLICATE_WORDS
 
 
 def test_a_similar_text_after_ten_minutes_is_a_new_response(post: Post) -> None:
