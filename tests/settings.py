@@ -6,6 +6,13 @@ import os
 import tempfile
 
 os.environ.setdefault("FIRSTHAND_DATA_DIR", tempfile.mkdtemp(prefix="firsthand-tests-"))
+# Each pytest-xdist worker gets a folder of its own (the page cache's change
+# counters live in the data folder: one worker's writes must not look like a
+# change under another worker's page).
+if _worker := os.environ.get("PYTEST_XDIST_WORKER"):
+    _own = os.path.join(os.environ["FIRSTHAND_DATA_DIR"], _worker)
+    os.makedirs(_own, exist_ok=True)
+    os.environ["FIRSTHAND_DATA_DIR"] = _own
 
 from firsthand.settings import *  # noqa: F403
 from firsthand.settings import DATA_DIR, DATABASES
@@ -19,7 +26,7 @@ STORAGES = {
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 # SQLite tests use a real file (WAL and all), not Django's in-memory default.
-if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
+if DATABASES["default"]["ENGINE"] == "firsthand.sqlite":
     DATABASES["default"]["TEST"] = {"NAME": str(DATA_DIR / "test.sqlite3")}
 # WhiteNoise warns when the collected-files folder is missing; tests never collect.
 (DATA_DIR / "static").mkdir(exist_ok=True)

@@ -292,6 +292,12 @@ def test_serve_refuses_zero_workers(serve_steps: list[str]) -> None:
     assert serve_steps == []
 
 
+def test_serve_refuses_zero_threads(serve_steps: list[str]) -> None:
+    with pytest.raises(CommandError, match="--threads must be 1 or more"):
+        call_command("serve", threads=0, stdout=io.StringIO())
+    assert serve_steps == []
+
+
 @pytest.mark.parametrize("port", [1, 65535])
 def test_serve_accepts_the_edges_of_the_port_range(
     serve_steps: list[str], port: int
@@ -306,6 +312,24 @@ def test_serve_accepts_the_edges_of_the_port_range(
         "serve",
     ]
     assert f"http://[::1]:{port}/" in out.getvalue()
+
+
+def test_serve_runs_few_threads_per_worker(monkeypatch: pytest.MonkeyPatch) -> None:
+    started: list[dict[str, Any]] = []
+
+    class FakeServer:
+        def __init__(self, target: str, **options: Any) -> None:
+            started.append(options)
+
+        def serve(self) -> None:
+            pass
+
+    monkeypatch.setattr(serve, "call_command", lambda *args, **options: None)
+    monkeypatch.setattr(serve, "Server", FakeServer)
+    call_command("serve", stdout=io.StringIO())
+    call_command("serve", workers=3, threads=4, stdout=io.StringIO())
+    shape = [(o["workers"], o["blocking_threads"]) for o in started]
+    assert shape == [(2, 2), (3, 4)]  # granian's own default is hundreds of threads
 
 
 def test_serve_port_error_exits_non_zero(tmp_path: Path) -> None:

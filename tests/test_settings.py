@@ -129,7 +129,8 @@ def test_defaults_are_safe_and_use_sqlite_in_the_data_folder(tmp_path: Path) -> 
     assert report["CACHE"]["BACKEND"].endswith("LocMemCache")
 
     database = report["DATABASE"]
-    assert database["ENGINE"] == "django.db.backends.sqlite3"
+    assert database["ENGINE"] == "firsthand.sqlite"
+    assert database["CONN_MAX_AGE"] == 60  # a thread keeps its connection
     assert Path(database["NAME"]).parent == data_dir.resolve()
     options = database["OPTIONS"]
     assert options["transaction_mode"] == "IMMEDIATE"

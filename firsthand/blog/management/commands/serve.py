@@ -29,12 +29,21 @@ class Command(BaseCommand):
             default=settings.FIRSTHAND_SERVE_WORKERS,
             help="Worker processes (default: FIRSTHAND_SERVE_WORKERS, else 2).",
         )
+        parser.add_argument(
+            "--threads",
+            type=int,
+            default=settings.FIRSTHAND_SERVE_THREADS,
+            help="Threads per worker that run Django "
+            "(default: FIRSTHAND_SERVE_THREADS, else 2).",
+        )
 
     def handle(self, *args: Any, **options: Any) -> None:
         if not 0 < options["port"] < 65536:
             raise CommandError("--port must be between 1 and 65535.")
         if options["workers"] < 1:
             raise CommandError("--workers must be 1 or more.")
+        if options["threads"] < 1:
+            raise CommandError("--threads must be 1 or more.")
         call_command("check", deploy=False)
         call_command("migrate", interactive=False, verbosity=0)
         call_command("collectstatic", interactive=False, verbosity=0)
@@ -55,5 +64,6 @@ class Command(BaseCommand):
             http=HTTPModes.http1,
             websockets=False,
             workers=options["workers"],
+            blocking_threads=options["threads"],
             respawn_failed_workers=True,
         ).serve()
