@@ -232,15 +232,19 @@ def _raise_if_received(ticket: str) -> None:
 
 def _author_history(submission: Submission) -> list[rules.Earlier]:
     """The same author's earlier responses on this post (by email or by IP)."""
+    # The post in each alternative, so that SQLite looks each one up in its own
+    # index (a "multi-index OR"); with the post outside the OR it read every
+    # response of the post (1.3 ms on a thread of 1,000, growing with it).
+    post = submission.post_id
     same_author = Q()
     if submission.author_email:
-        same_author |= Q(written_by(submission.author_email))
+        same_author |= Q(written_by(submission.author_email), post_id=post)
     if submission.ip_address:
-        same_author |= Q(ip_address=submission.ip_address)
+        same_author |= Q(ip_address=submission.ip_address, post_id=post)
     if not same_author:
         return []
     rows = (
-        Response.objects.filter(same_author, post_id=submission.post_id)
+        Response.objects.filter(same_author)
         .exclude(status=Response.Status.REMOVED)
         .order_by("-created_at")
         .values_list("pk", "body", "created_at", "status")[:200]

@@ -29,5 +29,4 @@ def response_published(
 ) -> None:
     # Only now may the address a response gave be asked to confirm its follows;
     # and only now do followers hear of it.
-    tasks.request_confirmation_task.enqueue(response_id)
-    tasks.notify_followers_task.enqueue(response_id)
+    tasks.published_task.enqueue(response_id)

@@ -23,5 +23,17 @@ def notify_followers_task(response_id: int) -> int:
 
 
 @task()
+def published_task(response_id: int) -> int:
+    """What a response's first appearance sets off, in one job (one task row per
+    response, not two): its author's follows are asked to confirm, then the
+    followers hear of it. The second runs even if the first fails."""
+    try:
+        sent = notify.request_confirmation(response_id)
+    finally:
+        sent_to_followers = notify.notify_followers(response_id)
+    return sent + sent_to_followers
+
+
+@task()
 def notify_author_task(response_id: int) -> bool:
     return notify.notify_author(response_id)

@@ -301,7 +301,28 @@ def test_a_notification_job_run_twice_sends_once(
     assert tasks.notify_followers_task.enqueue(reply.pk).return_value == 0
     assert tasks.request_confirmation_task.enqueue(mine.pk).return_value == 0
     assert tasks.notify_author_task.enqueue(reply.pk).return_value is False
+    assert tasks.published_task.enqueue(reply.pk).return_value == 0
     assert len(mail.outbox) == count
+
+
+def test_followers_hear_of_a_response_even_if_asking_to_confirm_failed(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    done: list[str] = []
+
+    def broken(response_id: int) -> int:
+        done.append("confirm")
+        raise ConnectionError("the mail server went away")
+
+    def followers(response_id: int) -> int:
+        done.append(f"followers of {response_id}")
+        return 2
+
+    monkeypatch.setattr(notify, "request_confirmation", broken)
+    monkeypatch.setattr(notify, "notify_followers", followers)
+    with pytest.raises(ConnectionError):
+        tasks.published_task.call(7)
+    assert done == ["confirm", "followers of 7"]
 
 
 def test_the_email_defangs_the_commenters_links_and_leaves_out_their_website(

@@ -2,9 +2,10 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Callable
+from typing import Any
 
 import pytest
-from django.db import transaction
+from django.db import connection, transaction
 from django.test import override_settings
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
@@ -183,9 +184,46 @@ def test_follow_up_tasks_are_rows_of_the_responses_own_transaction(post: Post) -
         store_then_fail()
     assert queued == {
         "firsthand.conversation.tasks.notify_author_task",
-        "firsthand.conversation.tasks.request_confirmation_task",
-        "firsthand.conversation.tasks.notify_followers_task",
+        "firsthand.conversation.tasks.published_task",
         "firsthand.syndication.tasks.publish_response_task",
     }
     assert not Response.objects.exists()
     assert not DBTaskResult.objects.exists()
+
+
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="SQLite's query plans")
+def test_intake_reads_responses_through_indexes_never_the_whole_thread(
+    post: Post,
+) -> None:
+    """However long the thread, taking a comment looks rows up by ticket, by
+    address and by IP: a query that reads every response of the post (or of the
+    site) would make each comment slower than the last."""
+    for n in range(30):
+        intake.receive(submission_for(post, author_email=f"reader{n}@example.org"))
+    submission = submission_for(
+        post,
+        author_email="Late.Reader@example.org",
+        ip_address="198.51.100.77",
+        ticket="a-ticket-nonce",
+    )
+    seen: list[tuple[str, Any]] = []
+
+    def remember(execute: Any, sql: str, params: Any, many: bool, context: Any) -> Any:
+        seen.append((sql, params))
+        return execute(sql, params, many, context)
+
+    with connection.execute_wrapper(remember):
+        intake.receive(submission)
+    table = '"firsthand_conversation_response"'
+    reads = [
+        (sql, params)
+        for sql, params in seen
+        if sql.startswith("SELECT") and f"FROM {table}" in sql
+    ]
+    assert len(reads) >= 3  # the ticket, the author's history, their first comment
+    with connection.cursor() as cursor:
+        for sql, params in reads:
+            cursor.execute(f"EXPLAIN QUERY PLAN {sql}", params)
+            plan = " ".join(str(row[-1]) for row in cursor.fetchall())
+            assert "SCAN firsthand_conversation_response" not in plan, (sql, plan)
+            assert "response_post_id_c057a034 (post_id=?)" not in plan, (sql, plan)
