@@ -37,6 +37,7 @@ import platform
 import shutil
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -511,9 +512,22 @@ class Case:
     firsthand: Measured | None = None
     nginx: Measured | None = None
     size: int = 0
+    firsthand_rounds: list[Measured] = dataclasses.field(default_factory=list)
+    nginx_rounds: list[Measured] = dataclasses.field(default_factory=list)
+
+    @property
+    def ratios(self) -> list[float]:
+        """Firsthand's req/s over nginx's, round by round."""
+        return [
+            f.per_second / n.per_second
+            for f, n in zip(self.firsthand_rounds, self.nginx_rounds, strict=True)
+            if n.per_second
+        ]
 
     @property
     def ratio(self) -> float | None:
+        if self.ratios:
+            return statistics.median(self.ratios)
         if self.firsthand is None or self.nginx is None or not self.nginx.per_second:
             return None
         return self.firsthand.per_second / self.nginx.per_second
@@ -602,6 +616,12 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--duration", type=int, default=10, help="seconds per case")
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--quick", action="store_true", help="3 s per case")
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=3,
+        help="times each page is measured, Firsthand and nginx in turn (median)",
+    )
     parser.add_argument("--skip-install", action="store_true", help="never run apt-get")
     parser.add_argument(
         "--workers", type=int, default=2, help="firsthand serve and nginx workers"
@@ -675,19 +695,45 @@ def site_env(args: argparse.Namespace, folder: Path) -> dict[str, str]:
 
 
 def measure_reads(
-    cases: Sequence[Case], base: str, static: str, seconds: int, connections: int
+    cases: Sequence[Case],
+    base: str,
+    static: str,
+    seconds: int,
+    connections: int,
+    rounds: int,
 ) -> None:
+    """Each case ``rounds`` times, Firsthand and nginx in turn, so that both meet
+    the same moments of a shared machine; the ratio is the median of the rounds'
+    ratios, the figures shown are Firsthand's and nginx's median rounds."""
     report = BENCH / "report.lua"
     for case in cases:
         say(f"  {case.name} …")
         # A short warm-up: templates loaded, connections open, caches filled.
         run_wrk(base + case.path, seconds=1, connections=connections, script=report)
-        case.firsthand = run_wrk(
-            base + case.path, seconds=seconds, connections=connections, script=report
-        )
-        case.nginx = run_wrk(
-            static + case.path, seconds=seconds, connections=connections, script=report
-        )
+        for _ in range(rounds):
+            case.firsthand_rounds.append(
+                run_wrk(
+                    base + case.path,
+                    seconds=seconds,
+                    connections=connections,
+                    script=report,
+                )
+            )
+            case.nginx_rounds.append(
+                run_wrk(
+                    static + case.path,
+                    seconds=seconds,
+                    connections=connections,
+                    script=report,
+                )
+            )
+        case.firsthand = _median_round(case.firsthand_rounds)
+        case.nginx = _median_round(case.nginx_rounds)
+
+
+def _median_round(rounds: Sequence[Measured]) -> Measured:
+    ordered = sorted(rounds, key=lambda m: m.per_second)
+    return ordered[(len(ordered) - 1) // 2]
 
 
 @dataclasses.dataclass
@@ -808,7 +854,7 @@ def run(
     wait_until_up(static + ARTICLE_PATH, nginx, folder / "nginx" / "nginx.out")
     say(f"nginx: {static} (pid {nginx.pid}), serving what Firsthand answered")
 
-    measure_reads(cases, base, static, seconds, args.connections)
+    measure_reads(cases, base, static, seconds, args.connections, args.rounds)
     posting = measure_posting(
         base,
         int(str(articles["18"]["id"])),
@@ -823,11 +869,12 @@ def run(
 
     mode = "off (FIRSTHAND_PAGE_CACHE=false)" if args.no_page_cache else "default"
     say(
-        f"\nwrk -t{WRK_THREADS} -c{args.connections} -d{seconds}s on loopback; "
-        f"{args.workers} granian workers, {args.workers} nginx workers; page cache: "
-        f"{mode}; ratio = Firsthand req/s / nginx req/s for the same bytes as a "
-        f"static file; KB = size of the answer; load average after: "
-        f"{about['load_after']}\n"
+        f"\nwrk -t{WRK_THREADS} -c{args.connections} -d{seconds}s on loopback, "
+        f"{args.rounds} rounds per page (Firsthand and nginx in turn; the median "
+        f"round is shown); {args.workers} granian workers, {args.workers} nginx "
+        f"workers; page cache: {mode}; ratio = Firsthand req/s / nginx req/s for "
+        "the same bytes as a static file, median of the rounds; KB = size of the "
+        f"answer; load average after: {about['load_after']}\n"
     )
     say(report_table(cases, posting.case))
     say("\nresident memory after the runs (RSS now / peak, from /proc):")
@@ -841,6 +888,7 @@ def run(
         figures = {
             "machine": about,
             "seconds": seconds,
+            "rounds": args.rounds,
             "connections": args.connections,
             "workers": args.workers,
             "page_cache": mode,
@@ -853,6 +901,10 @@ def run(
                     if c.firsthand
                     else None,
                     "nginx": dataclasses.asdict(c.nginx) if c.nginx else None,
+                    "ratio": c.ratio,
+                    "ratios": c.ratios,
+                    "firsthand_rounds": [r.per_second for r in c.firsthand_rounds],
+                    "nginx_rounds": [r.per_second for r in c.nginx_rounds],
                 }
                 for c in [*cases, posting.case]
             ],
