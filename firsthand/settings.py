@@ -109,11 +109,12 @@ FIRSTHAND_PAGE_CACHE_MB = env_int("FIRSTHAND_PAGE_CACHE_MB", 32, minimum=1)
 # How long a commenter may edit or withdraw their own response from the same browser.
 FIRSTHAND_EDIT_MINUTES = env_int("FIRSTHAND_EDIT_MINUTES", 15)
 FIRSTHAND_SERVE_WORKERS = env_int("FIRSTHAND_SERVE_WORKERS", 2, minimum=1)
-# Threads per worker that run Django. Few: Python runs one at a time, and a writer
-# holding SQLite's write lock must not wait for the interpreter behind a crowd of
-# other threads (issue #8: two threads took 60% more comments a second than
-# granian's default of hundreds, and each thread's connection costs memory).
-FIRSTHAND_SERVE_THREADS = env_int("FIRSTHAND_SERVE_THREADS", 2, minimum=1)
+# Threads per worker that run Django: enough that readers rarely queue (reads
+# from the page cache were slower with 2 than with 8), and each thread keeps a
+# database connection, which costs memory. Requests that may write run at most
+# FIRSTHAND_SERVE_WRITERS at a time in a worker (firsthand/writegate.py).
+FIRSTHAND_SERVE_THREADS = env_int("FIRSTHAND_SERVE_THREADS", 8, minimum=1)
+FIRSTHAND_SERVE_WRITERS = env_int("FIRSTHAND_SERVE_WRITERS", 1, minimum=1)
 
 # --- Guard rails (docs/configuration.md, docs/spam.md) ----------------------------
 

@@ -9,7 +9,13 @@ from django.core.wsgi import get_wsgi_application
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "firsthand.settings")
 django_application = get_wsgi_application()
 
-from firsthand import pagecache  # noqa: E402 (needs the settings loaded above)
+from django.conf import settings  # noqa: E402
 
-# Anonymous readers' pages are answered from memory before Django runs.
-application = pagecache.wrap(django_application)
+from firsthand import pagecache  # noqa: E402 (needs the settings loaded above)
+from firsthand.writegate import WriteGate  # noqa: E402
+
+# Anonymous readers' pages are answered from memory before Django runs; requests
+# that may write take turns with few others (firsthand/writegate.py).
+application = pagecache.wrap(
+    WriteGate(django_application, places=settings.FIRSTHAND_SERVE_WRITERS)
+)

@@ -329,7 +329,7 @@ def test_serve_runs_few_threads_per_worker(monkeypatch: pytest.MonkeyPatch) -> N
     call_command("serve", stdout=io.StringIO())
     call_command("serve", workers=3, threads=4, stdout=io.StringIO())
     shape = [(o["workers"], o["blocking_threads"]) for o in started]
-    assert shape == [(2, 2), (3, 4)]  # granian's own default is hundreds of threads
+    assert shape == [(2, 8), (3, 4)]  # granian's own default is hundreds of threads
 
 
 def test_serve_port_error_exits_non_zero(tmp_path: Path) -> None:
