@@ -82,6 +82,9 @@ _COMPRESSIBLE = (
 # A cached page is checked against the database at least this often, whatever
 # happens (a safety net, not the invalidation: that is the stamps).
 MAX_AGE = 600.0
+# How long a reader waits for another thread's rendering of the same page before
+# rendering it too.
+COALESCE_SECONDS = 10.0
 
 StartResponse = Callable[..., Any]
 WSGIApp = Callable[[dict[str, Any], StartResponse], Iterable[bytes]]
@@ -317,6 +320,8 @@ class PageCache:
         self.app = app
         self.store = Store(budget)
         self.stamps = stamps
+        self.rendering: dict[str, threading.Event] = {}  # keys being rendered now
+        self.rendering_lock = threading.Lock()
         # Read once: a setting costs a few hundred nanoseconds to read.
         self.https = bool(settings.HTTPS)
         self.personal = frozenset({settings.SESSION_COOKIE_NAME, *_PERSONAL_COOKIES})
@@ -327,15 +332,46 @@ class PageCache:
         key = cache_key(environ, https=self.https, personal=self.personal)
         if key is None:
             return self.app(environ, start_response)
-        entry = self.store.get(key)
+        entry = self.fresh(key)
         if entry is not None:
-            if (
-                entry.expires > time.time()
-                and self.stamps.values(entry.offsets) == entry.stamps
-            ):
+            return self.serve(entry, environ, start_response)
+        return self.render_once(key, environ, start_response)
+
+    def fresh(self, key: str) -> Entry | None:
+        """The kept page for ``key`` if nothing it shows has changed since."""
+        entry = self.store.get(key)
+        if entry is None:
+            return None
+        if entry.expires > time.time() and (
+            self.stamps.values(entry.offsets) == entry.stamps
+        ):
+            return entry
+        self.store.drop(key)
+        return None
+
+    def render_once(
+        self, key: str, environ: dict[str, Any], start_response: StartResponse
+    ) -> Iterable[bytes]:
+        """A miss: one thread renders, others asking for the same page meanwhile
+        wait for its copy (a popular page whose thread just changed would
+        otherwise be rendered by every server thread at once: the work, and the
+        memory, many times over)."""
+        with self.rendering_lock:
+            busy = self.rendering.get(key)
+            if busy is None:
+                done = self.rendering[key] = threading.Event()
+        if busy is not None:
+            busy.wait(COALESCE_SECONDS)
+            entry = self.fresh(key)
+            if entry is not None:
                 return self.serve(entry, environ, start_response)
-            self.store.drop(key)
-        return self.render(key, environ, start_response)
+            return self.render(key, environ, start_response)  # it was not kept
+        try:
+            return self.render(key, environ, start_response)
+        finally:
+            with self.rendering_lock:
+                del self.rendering[key]
+            done.set()
 
     @staticmethod
     def serve(

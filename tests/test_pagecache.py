@@ -9,15 +9,17 @@ import io
 import os
 import subprocess
 import sys
+import threading
+import time
 import wsgiref.util
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 import pytest
 import time_machine
 from django.core.handlers.wsgi import WSGIHandler
 from django.core.signals import request_finished, request_started
-from django.db import close_old_connections, connection
+from django.db import close_old_connections, connection, connections
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -416,3 +418,55 @@ def test_a_bad_request_page_keeps_the_sites_links(get: Get) -> None:
     assert page.status.startswith("400")
     assert 'href=""' not in page.text
     assert 'href="/archive/"' in page.text
+
+
+class _KeptPage:
+    """What Django's answer looks like to the cache: a marked, complete body."""
+
+    streaming = False
+
+    def __init__(self, body: bytes) -> None:
+        self.content = body
+        setattr(self, pagecache.MARK, pagecache.Mark(("site",), ticket=False))
+
+    def __iter__(self) -> Iterator[bytes]:
+        return iter([self.content])
+
+
+def test_readers_missing_the_same_page_at_once_wait_for_one_rendering(
+    tmp_path: Any,
+) -> None:
+    calls: list[int] = []
+    rendering, finish = threading.Event(), threading.Event()
+
+    def app(environ: dict[str, Any], start_response: Any) -> Iterable[bytes]:
+        calls.append(1)
+        rendering.set()
+        finish.wait(10)
+        start_response("200 OK", [("Content-Type", "text/html; charset=utf-8")])
+        return _KeptPage(b"<p>the whole thread</p>")
+
+    cache = pagecache.PageCache(app, budget=1 << 20, stamps=pagecache.Stamps(tmp_path))
+    bodies: list[bytes] = []
+
+    def read() -> None:
+        environ: dict[str, Any] = {}
+        wsgiref.util.setup_testing_defaults(environ)
+        try:
+            bodies.append(b"".join(cache(environ, lambda *args: None)))
+        finally:
+            connections.close_all()
+
+    first = threading.Thread(target=read)
+    first.start()
+    assert rendering.wait(10)
+    others = [threading.Thread(target=read) for _ in range(5)]
+    for reader in others:
+        reader.start()
+    time.sleep(0.2)  # they all asked while the first was rendering
+    finish.set()
+    for reader in [first, *others]:
+        reader.join(10)
+    assert len(calls) == 1
+    assert bodies == [b"<p>the whole thread</p>"] * 6
+    assert cache.rendering == {}
