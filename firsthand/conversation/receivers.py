@@ -12,15 +12,14 @@ from typing import Any
 from firsthand.conversation import tasks
 from firsthand.conversation.models import Response
 
-# The post's author hears of what readers see and of what waits for them; spam
-# is reviewed in the queue, not announced by email.
-_AUTHOR_HEARS = frozenset({Response.Status.VISIBLE, Response.Status.PENDING})
-
 
 def response_stored(
     sender: object, *, response_id: int, post_id: int, status: str, **kwargs: Any
 ) -> None:
-    if status in _AUTHOR_HEARS:
+    # The post's author hears of what waits for them now; of what readers see,
+    # from the job its first appearance queues (response_published). Spam is
+    # reviewed in the queue, not announced by email.
+    if status == Response.Status.PENDING:
         tasks.notify_author_task.enqueue(response_id)
 
 
@@ -28,5 +27,5 @@ def response_published(
     sender: object, *, response_id: int, post_id: int, **kwargs: Any
 ) -> None:
     # Only now may the address a response gave be asked to confirm its follows;
-    # and only now do followers hear of it.
+    # and only now do followers (and, for what was not held, the author) hear of it.
     tasks.published_task.enqueue(response_id)

@@ -25,13 +25,24 @@ def notify_followers_task(response_id: int) -> int:
 @task()
 def published_task(response_id: int) -> int:
     """What a response's first appearance sets off, in one job (one task row per
-    response, not two): its author's follows are asked to confirm, then the
-    followers hear of it. The second runs even if the first fails."""
-    try:
-        sent = notify.request_confirmation(response_id)
-    finally:
-        sent_to_followers = notify.notify_followers(response_id)
-    return sent + sent_to_followers
+    response, not three): the post's author hears of it (once per response: not
+    again if they heard while it was held), its author's follows are asked to
+    confirm, and the followers hear of it. Each step runs even if one before it
+    fails; the first failure is raised at the end."""
+    sent = 0
+    failure: Exception | None = None
+    for step in (_author_count, notify.request_confirmation, notify.notify_followers):
+        try:
+            sent += step(response_id)
+        except Exception as error:  # the next steps still run
+            failure = failure or error
+    if failure is not None:
+        raise failure
+    return sent
+
+
+def _author_count(response_id: int) -> int:
+    return int(notify.notify_author(response_id))
 
 
 @task()

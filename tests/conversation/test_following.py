@@ -310,6 +310,10 @@ def test_followers_hear_of_a_response_even_if_asking_to_confirm_failed(
 ) -> None:
     done: list[str] = []
 
+    def author(response_id: int) -> bool:
+        done.append("author")
+        return True
+
     def broken(response_id: int) -> int:
         done.append("confirm")
         raise ConnectionError("the mail server went away")
@@ -318,11 +322,12 @@ def test_followers_hear_of_a_response_even_if_asking_to_confirm_failed(
         done.append(f"followers of {response_id}")
         return 2
 
+    monkeypatch.setattr(notify, "notify_author", author)
     monkeypatch.setattr(notify, "request_confirmation", broken)
     monkeypatch.setattr(notify, "notify_followers", followers)
     with pytest.raises(ConnectionError):
         tasks.published_task.call(7)
-    assert done == ["confirm", "followers of 7"]
+    assert done == ["author", "confirm", "followers of 7"]
 
 
 def test_the_email_defangs_the_commenters_links_and_leaves_out_their_website(

@@ -183,7 +183,6 @@ def test_follow_up_tasks_are_rows_of_the_responses_own_transaction(post: Post) -
     with pytest.raises(RuntimeError):
         store_then_fail()
     assert queued == {
-        "firsthand.conversation.tasks.notify_author_task",
         "firsthand.conversation.tasks.published_task",
         "firsthand.syndication.tasks.publish_response_task",
     }
