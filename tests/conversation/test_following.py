@@ -532,6 +532,11 @@ def test_the_author_hears_of_new_and_held_responses_but_not_spam_or_their_own(
     with committed():
         moderation.approve(Response.objects.get(status="pending"))
     assert len(sent_to(ADA)) == 2
+    # Spam approved by a moderator is a response readers now see: news, once.
+    with committed():
+        moderation.approve(Response.objects.get(status="spam"))
+    assert len(sent_to(ADA)) == 3
+    assert sent_to(ADA)[2].subject == f"New response on “{post.title}” from Bob Reader"
     for message in sent_to(ADA):
         assert message.extra_headers["List-Unsubscribe-Post"] == (
             "List-Unsubscribe=One-Click"
