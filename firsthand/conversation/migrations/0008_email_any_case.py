@@ -5,15 +5,17 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('firsthand_blog', '0004_wordpress_import'),
-        ('firsthand_conversation', '0007_wordpress_import'),
+        ("firsthand_blog", "0004_wordpress_import"),
+        ("firsthand_conversation", "0007_wordpress_import"),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='response',
-            index=models.Index(django.db.models.functions.text.Lower('author_email'), name='response_email_any_case'),
+            model_name="response",
+            index=models.Index(
+                django.db.models.functions.text.Lower("author_email"),
+                name="response_email_any_case",
+            ),
         ),
     ]
