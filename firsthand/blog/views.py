@@ -50,10 +50,11 @@ def find_post(request: HttpRequest, year: int, month: int, day: int, slug: str) 
 
 
 def article_context(post: Post) -> dict[str, Any]:
-    """Everything the article page shows about the post itself (four queries;
-    one for a page, which has neither tags nor neighbours in time).
+    """Everything the article page shows about the post itself (three queries:
+    its tags and its two neighbours in time; none for a page, which has neither).
 
-    ``post_url`` is the post's own address, reversed once for the whole page."""
+    ``post_url`` is the post's own address and ``author_url`` its author's (a
+    post's page shows both more than once), reversed once for the whole page."""
     post_url = post.get_absolute_url()
     if post.kind == Post.Kind.PAGE:
         return {
@@ -66,6 +67,7 @@ def article_context(post: Post) -> dict[str, Any]:
     return {
         "post": post,
         "post_url": post_url,
+        "author_url": post.author.get_absolute_url(),
         "tags": list(post.tags.all()),
         "older": _neighbour(post, newer=False),
         "newer": _neighbour(post, newer=True),

@@ -67,6 +67,11 @@ class ResponseForm(forms.Form):
     # Its name is one no browser's autofill recognises, so no person fills it.
     leave_blank = forms.CharField(required=False)
 
+    def is_blank(self) -> bool:
+        """Nothing of a person's in it: unbound (so no typed values and no errors)
+        and no initial values. Such a form renders the same for every reader."""
+        return not self.is_bound and not self.initial
+
     def focus_first_error(self) -> None:
         """Put the cursor in the first field to fix (no script needed)."""
         for name in self.fields:

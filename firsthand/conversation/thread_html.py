@@ -19,10 +19,11 @@ it, is inserted as it is, as the template's ``|safe`` did.
 from __future__ import annotations
 
 import datetime
+import functools
 import html
-from collections.abc import Callable, Container, Iterable
+from collections.abc import Callable, Container, Iterable, Mapping
 
-from django.utils import timezone
+from django.utils import timezone, translation
 from django.utils.dates import MONTHS
 from django.utils.safestring import SafeString, mark_safe
 
@@ -38,19 +39,34 @@ def _text(value: str) -> str:
     return html.escape(value, quote=True)
 
 
+@functools.lru_cache(maxsize=32)
+def _month_names(language: str | None) -> Mapping[int, str]:
+    """The months' names in ``language`` (the active one: the caller's key).
+
+    Each name is a lazy translation; looking the twelve up again for every page
+    was a third of the thread's own time (issue #8). Catalogues never change
+    while a process runs, so once per language is enough."""
+    return {number: str(name) for number, name in MONTHS.items()}
+
+
 class _Clock:
     """Times as the thread shows them, in the current time zone and language
     (looked up once per page, not twice per entry)."""
 
     def __init__(self) -> None:
         self.zone = timezone.get_current_timezone()
-        self.months = {number: str(name) for number, name in MONTHS.items()}
+        self.months = _month_names(translation.get_language())
 
     def shown(self, moment: datetime.datetime) -> str:
         """As "2 July 2026, 10:30": what the ``date:"j F Y, H:i"`` filter wrote."""
         local = moment.astimezone(self.zone)
         month = self.months[local.month]
         return f"{local.day} {month} {local.year:04d}, {local:%H:%M}"
+
+    def shown_date(self, moment: datetime.datetime) -> str:
+        """As "2 July 2026": what the ``date:"j F Y"`` filter wrote."""
+        local = moment.astimezone(self.zone)
+        return f"{local.day} {self.months[local.month]} {local.year:04d}"
 
     def machine(self, moment: datetime.datetime) -> str:
         """For a ``datetime`` attribute: what ``date:'c'`` wrote."""
@@ -62,9 +78,14 @@ def shown_time(moment: datetime.datetime) -> str:
     return _Clock().shown(moment)
 
 
+def shown_date(moment: datetime.datetime) -> str:
+    """The day of ``moment`` as pages show it, "2 July 2026"."""
+    return _Clock().shown_date(moment)
+
+
 def machine_time(moment: datetime.datetime) -> str:
     """``moment`` as a ``datetime`` attribute gives it, "2026-07-02T10:30:00+00:00"."""
-    return _Clock().machine(moment)
+    return moment.astimezone(timezone.get_current_timezone()).isoformat()
 
 
 def _author(response: Response) -> str:
