@@ -10,12 +10,13 @@ Django's middleware, URL resolver, views or the database.
 **Exact invalidation.** Every cached page names what it shows ("site" for
 anything that changes with posts, tags or authors; "post:12" for post 12 and its
 responses; "responses" for lists that count responses). Every write to those
-bumps their *stamp* when its transaction commits: a small file in the data folder
-that grows by one byte per change (``os.stat`` reads it in a microsecond, every
-process on the machine sees it). A page is served from memory only while all its
-stamps are what they were when it was rendered; a page rendered while anything
-changed (the "epoch" stamp moved) is not stored at all. So no reader ever gets a
-thread older than the last accepted or moderated response.
+bumps their *stamp* when its transaction commits: a counter in one file of the
+data folder, mapped into the memory of every process on the machine, so a hit
+checks its stamps without a system call (``Stamps``). A page is served from
+memory only while all its stamps are what they were when it was rendered; a page
+rendered while anything changed (the "epoch" stamp moved) is not stored at all. So
+no reader ever gets a thread older than the last accepted or moderated response.
+Readers who miss the same page at once wait for one rendering of it.
 
 **Never one person's view for another.** Only GET and HEAD requests without a
 session, without the "what I posted" cookie and without flash messages are
