@@ -18,8 +18,18 @@ def site_url(request: HttpRequest | None = None) -> str:
     if configured:
         return configured
     if request is not None:
-        return f"{request.scheme}://{request.get_host()}"
+        # Worked out once per request: a page asks a dozen times, and checking the
+        # Host header against ALLOWED_HOSTS is not free.
+        known: str | None = request.__dict__.get(_KNOWN)
+        if known is None:
+            known = request.__dict__[_KNOWN] = (
+                f"{request.scheme}://{request.get_host()}"
+            )
+        return known
     return FALLBACK
+
+
+_KNOWN = "_firsthand_site_url"
 
 
 def absolute(path: str, request: HttpRequest | None = None) -> str:

@@ -10,6 +10,7 @@ import itertools
 import time
 from collections.abc import Callable
 from html import unescape
+from typing import Any
 
 import pytest
 from bs4 import BeautifulSoup
@@ -369,3 +370,28 @@ def test_a_thread_page_is_read_through_the_index_not_the_whole_thread(
         plan = " ".join(str(row[-1]) for row in cursor.fetchall())
     assert "(post_id=? AND status=? AND root_ordinal" in plan, plan
     assert "SCAN firsthand_conversation_response" not in plan, plan
+
+
+def test_the_site_address_and_endpoints_are_worked_out_once_per_request(
+    rf: Any, settings: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from firsthand import site
+    from firsthand.crosstalk import advertise
+
+    settings.FIRSTHAND_SITE_URL = ""
+    request = rf.get("/", HTTP_HOST="127.0.0.1")
+    asked: list[str] = []
+    real_get_host = request.get_host
+
+    def get_host() -> str:
+        asked.append("host")
+        return str(real_get_host())
+
+    monkeypatch.setattr(request, "get_host", get_host)
+    first = advertise.endpoints(request)
+    assert advertise.endpoints(request) is first
+    assert site.absolute("/feed/", request) == "http://127.0.0.1/feed/"
+    assert first.webmention == "http://127.0.0.1/webmention/"
+    assert asked == ["host"]
+    other = rf.get("/", HTTP_HOST="localhost")  # another request, its own answer
+    assert site.site_url(other) == "http://localhost"

@@ -37,14 +37,24 @@ class Endpoints:
 
 
 def endpoints(request: HttpRequest | None = None) -> Endpoints:
-    """The absolute URLs of this site's receiving endpoints."""
+    """The absolute URLs of this site's receiving endpoints (a page asks three
+    times: once per request is enough)."""
+    if request is not None and _KNOWN in request.__dict__:
+        known: Endpoints = request.__dict__[_KNOWN]
+        return known
     pingback = ""
     if settings.FIRSTHAND_PINGS_ENABLED:
         pingback = absolute(reverse("crosstalk:xmlrpc"), request)
-    return Endpoints(
+    found = Endpoints(
         webmention=absolute(reverse("crosstalk:webmention"), request),
         pingback=pingback,
     )
+    if request is not None:
+        request.__dict__[_KNOWN] = found
+    return found
+
+
+_KNOWN = "_firsthand_endpoints"
 
 
 def trackback_url(post_id: int, request: HttpRequest | None = None) -> str:
