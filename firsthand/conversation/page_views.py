@@ -8,7 +8,6 @@ itself looks different (no date, byline, tags or neighbours).
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.http import (
     Http404,
     HttpRequest,
@@ -19,15 +18,14 @@ from django.http import (
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_safe
 
-from firsthand import pagecache
 from firsthand.blog.models import Page, Post
-from firsthand.conversation import rules, tickets
+from firsthand.conversation import tickets
 from firsthand.conversation.forms import ResponseForm
 from firsthand.conversation.models import Response
 from firsthand.conversation.views import (
     _page_context,
-    _page_number,
     _visible_response,
+    thread_page,
 )
 
 
@@ -66,14 +64,7 @@ def page(request: HttpRequest, path: str) -> HttpResponseBase:
         # WordPress sites with "/%postname%/" permalinks had their posts here.
         post = get_object_or_404(Post.objects.published(), slug=path)
         return HttpResponsePermanentRedirect(post.get_absolute_url())
-    size = settings.FIRSTHAND_THREAD_PAGE_SIZE
-    number = _page_number(request, rules.thread_pages(found.last_root_ordinal, size))
-    context = _page_context(request, found, ResponseForm(), page=number)
-    response = render(request, "conversation/page.html", context)
-    tickets.hand_out(response)
-    if not context["personal"]:
-        pagecache.mark(response, "site", f"post:{found.pk}", ticket=True)
-    return response
+    return thread_page(request, found, "conversation/page.html")
 
 
 @require_safe

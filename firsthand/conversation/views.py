@@ -149,10 +149,17 @@ def article(
     request: HttpRequest, year: int, month: int, day: int, slug: str
 ) -> HttpResponse:
     post = find_post(request, year, month, day, slug)
+    return thread_page(request, post, "conversation/article.html")
+
+
+def thread_page(request: HttpRequest, post: Post, template: str) -> HttpResponse:
+    """A post or page with the thread page the query asks for and a blank form:
+    a fresh form ticket for the reader, and kept for other anonymous readers
+    unless something on it is this reader's own."""
     size = settings.FIRSTHAND_THREAD_PAGE_SIZE
     page = _page_number(request, rules.thread_pages(post.last_root_ordinal, size))
     context = _page_context(request, post, ResponseForm(), page=page)
-    response = render(request, "conversation/article.html", context)
+    response = render(request, template, context)
     tickets.hand_out(response)
     if not context["personal"]:
         pagecache.mark(response, "site", f"post:{post.pk}", ticket=True)
