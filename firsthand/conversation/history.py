@@ -63,28 +63,13 @@ def receive_history(
             results.append(checked)
             continue
         submission, status, judgement = checked
-        response = Response(
-            post=post,
-            kind=submission.kind,
-            parent_id=submission.parent_id,
-            import_key=submission.import_key or None,
-            body_format=submission.body_format,
-            author_name=submission.author_name,
-            author_email=submission.author_email,
-            author_url=submission.author_url,
-            author_photo=submission.author_photo,
-            author_title=submission.author_title,
-            body=submission.body,
+        response = intake.new_response(
+            post,
+            submission,
+            judgement,
             body_html=intake.html_of(submission),
-            source_url=submission.source_url,
-            source_title=submission.source_title,
-            ip_address=submission.ip_address,
-            user_agent=submission.user_agent,
-            source=submission.source,
-            spam_score=judgement.score if judgement else None,
-            reasons=[v.as_dict() for v in judgement.verdicts] if judgement else [],
-            created_at=submission.created_at or now,
-            status_changed_at=now,
+            now=now,
+            import_key=submission.import_key or None,
             edited_at=entry.edited_at,
             status=status,
         )

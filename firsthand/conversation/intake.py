@@ -8,11 +8,15 @@ reblogs, imports) hands in a ``Submission``; what differs by source is decided i
 
 from __future__ import annotations
 
+import datetime
+from typing import Any
+
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
+from firsthand.blog.models import Post
 from firsthand.conversation import flood, guard, rules, signals, spam
 from firsthand.conversation.models import Response, written_by
 from firsthand.conversation.spam.verdict import Judgement, Outcome
@@ -115,29 +119,15 @@ def receive(submission: Submission) -> Response:
                 raise Rejected(
                     {"__all__": ["This post is not open for comments any more."]}
                 )
-            response = Response(
-                post=post,
-                kind=submission.kind,
-                parent_id=submission.parent_id,
-                body_format=submission.body_format,
-                author_name=submission.author_name,
-                author_email=submission.author_email,
-                author_url=submission.author_url,
-                author_photo=submission.author_photo,
-                author_title=submission.author_title,
-                body=submission.body,
+            response = new_response(
+                post,
+                submission,
+                judgement,
                 body_html=body_html,
-                source_url=submission.source_url,
-                source_title=submission.source_title,
-                ip_address=submission.ip_address,
-                user_agent=submission.user_agent,
-                source=submission.source,
+                now=now,
                 ticket=submission.ticket,
-                spam_score=judgement.score if judgement else None,
                 reasons=reasons,
                 duplicate_of_id=near.pk if near else None,
-                created_at=submission.created_at or now,
-                status_changed_at=now,
             )
             set_status(post, response, status)
             stored_id, stored_status = response.pk, response.status
@@ -155,6 +145,45 @@ def receive(submission: Submission) -> Response:
             _raise_if_received(submission.ticket)
         raise
     return response
+
+
+def new_response(
+    post: Post,
+    submission: Submission,
+    judgement: Judgement | None,
+    *,
+    body_html: str,
+    now: datetime.datetime,
+    **fields: Any,
+) -> Response:
+    """An unsaved response with what ``submission`` says and what the spam layers
+    said of it (live intake and history both store responses through this);
+    ``fields``: what only one of them sets."""
+    fields.setdefault(
+        "reasons", [v.as_dict() for v in judgement.verdicts] if judgement else []
+    )
+    return Response(
+        post=post,
+        kind=submission.kind,
+        parent_id=submission.parent_id,
+        body_format=submission.body_format,
+        author_name=submission.author_name,
+        author_email=submission.author_email,
+        author_url=submission.author_url,
+        author_photo=submission.author_photo,
+        author_title=submission.author_title,
+        body=submission.body,
+        body_html=body_html,
+        source_url=submission.source_url,
+        source_title=submission.source_title,
+        ip_address=submission.ip_address,
+        user_agent=submission.user_agent,
+        source=submission.source,
+        spam_score=judgement.score if judgement else None,
+        created_at=submission.created_at or now,
+        status_changed_at=now,
+        **fields,
+    )
 
 
 def html_of(submission: Submission) -> str:
