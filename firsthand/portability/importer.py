@@ -51,14 +51,8 @@ COMMENT_TYPES = {
 SEMANTIC_KINDS = {"like": "like", "repost": "repost", "reply": "reply"}
 
 
-class ImportFailed(Exception):
+class ImportFailed(wxr.LineError):
     """The file could not be imported; nothing was written. ``line`` says where."""
-
-    def __init__(self, reason: str, line: int | None = None) -> None:
-        where = f"line {line}: " if line else ""
-        super().__init__(f"{where}{reason}")
-        self.reason = reason
-        self.line = line
 
 
 @dataclasses.dataclass

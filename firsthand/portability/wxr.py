@@ -31,14 +31,18 @@ CHUNK = 64 * 1024
 _NO_DATE = re.compile(r"^0000-00-00")
 
 
-class WxrError(Exception):
-    """The file cannot be read as a WordPress export; ``line`` says where."""
+class LineError(Exception):
+    """A reason, and the line of the file it is about (when known)."""
 
     def __init__(self, reason: str, line: int | None = None) -> None:
         where = f"line {line}: " if line else ""
         super().__init__(f"{where}{reason}")
         self.reason = reason
         self.line = line
+
+
+class WxrError(LineError):
+    """The file cannot be read as a WordPress export; ``line`` says where."""
 
 
 @dataclasses.dataclass
