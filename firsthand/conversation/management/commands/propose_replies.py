@@ -11,20 +11,18 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
-from argparse import ArgumentParser, RawDescriptionHelpFormatter
+from argparse import ArgumentParser
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any, Protocol
 
 from django.core.management.base import (
-    BaseCommand,
     CommandError,
-    CommandParser,
-    DjangoHelpFormatter,
 )
 from django.db import transaction
 
 from firsthand.blog.models import Post
+from firsthand.commands import ExampleCommand
 from firsthand.conversation import addressing, moderation, rules
 from firsthand.conversation.models import Response
 
@@ -55,10 +53,6 @@ The file is tab-separated, one proposal a line, with the columns
 Lines starting with # and blank lines are ignored. Applying twice changes nothing
 more; a comment that has become a reply to someone else meanwhile is left alone.
 """
-
-
-class _HelpFormatter(DjangoHelpFormatter, RawDescriptionHelpFormatter):
-    """Django's order of options, with the description and examples as written."""
 
 
 class _Writer(Protocol):
@@ -98,7 +92,8 @@ class Link:
     parent_number: int
 
 
-class Command(BaseCommand):
+class Command(ExampleCommand):
+    epilog = EPILOG
     help = (
         "Propose reply links for flat threads: a top-level comment that opens by\n"
         "naming an earlier commenter of the same post (in its first 8 words) is\n"
@@ -106,12 +101,6 @@ class Command(BaseCommand):
         "tab-separated file to review and edit; --apply FILE then makes the\n"
         "replies it lists, all or none. The rule: docs/addressing.md."
     )
-
-    def create_parser(
-        self, prog_name: str, subcommand: str, **kwargs: Any
-    ) -> CommandParser:
-        kwargs.setdefault("formatter_class", _HelpFormatter)
-        return super().create_parser(prog_name, subcommand, epilog=EPILOG, **kwargs)
 
     def add_arguments(self, parser: ArgumentParser) -> None:
         which = parser.add_mutually_exclusive_group()

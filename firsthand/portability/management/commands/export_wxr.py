@@ -7,21 +7,19 @@ import os
 import sys
 import tempfile
 import time
-from argparse import ArgumentParser, RawDescriptionHelpFormatter
+from argparse import ArgumentParser
 from pathlib import Path
 from typing import Any, BinaryIO
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.management.base import (
-    BaseCommand,
     CommandError,
-    CommandParser,
-    DjangoHelpFormatter,
     OutputWrapper,
 )
 from django.core.validators import URLValidator
 
+from firsthand.commands import ExampleCommand
 from firsthand.portability.exporter import ExportReport, export_wxr
 
 EPILOG = """\
@@ -49,23 +47,14 @@ examples:
 """
 
 
-class _HelpFormatter(DjangoHelpFormatter, RawDescriptionHelpFormatter):
-    """Django's order of options, with the description and examples as written."""
-
-
-class Command(BaseCommand):
+class Command(ExampleCommand):
+    epilog = EPILOG
     help = (
         "Export the whole site (posts, pages, authors, tags and every response\n"
         "with its kind, thread and state) as a WordPress eXtended RSS file\n"
         "(WXR 1.2), which WordPress's importer accepts and `firsthand import-wxr`\n"
         "reads back into the same site."
     )
-
-    def create_parser(
-        self, prog_name: str, subcommand: str, **kwargs: Any
-    ) -> CommandParser:
-        kwargs.setdefault("formatter_class", _HelpFormatter)
-        return super().create_parser(prog_name, subcommand, epilog=EPILOG, **kwargs)
 
     def add_arguments(self, parser: ArgumentParser) -> None:
         parser.add_argument(
