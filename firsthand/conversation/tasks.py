@@ -18,11 +18,6 @@ def request_confirmation_task(response_id: int) -> int:
 
 
 @task()
-def notify_followers_task(response_id: int) -> int:
-    return notify.notify_followers(response_id)
-
-
-@task()
 def published_task(response_id: int) -> int:
     """What a response's first appearance sets off, in one job (one task row per
     response, not three): the post's author hears of it (once per response: not
