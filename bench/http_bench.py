@@ -711,22 +711,18 @@ def measure_reads(
         # A short warm-up: templates loaded, connections open, caches filled.
         run_wrk(base + case.path, seconds=1, connections=connections, script=report)
         for _ in range(rounds):
-            case.firsthand_rounds.append(
-                run_wrk(
-                    base + case.path,
-                    seconds=seconds,
-                    connections=connections,
-                    script=report,
+            for server, measured in (
+                (base, case.firsthand_rounds),
+                (static, case.nginx_rounds),
+            ):
+                measured.append(
+                    run_wrk(
+                        server + case.path,
+                        seconds=seconds,
+                        connections=connections,
+                        script=report,
+                    )
                 )
-            )
-            case.nginx_rounds.append(
-                run_wrk(
-                    static + case.path,
-                    seconds=seconds,
-                    connections=connections,
-                    script=report,
-                )
-            )
         case.firsthand = _median_round(case.firsthand_rounds)
         case.nginx = _median_round(case.nginx_rounds)
 
