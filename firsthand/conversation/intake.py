@@ -63,7 +63,7 @@ def receive(submission: Submission) -> Response:
         )
     if errors:
         raise Rejected(errors)
-    if submission.ticket:
+    if submission.ticket and submission.source in rules.TRUSTED_SOURCES:
         _raise_if_received(submission.ticket)
     if submission.parent_id is not None:
         _check_parent(submission)
@@ -84,6 +84,12 @@ def receive(submission: Submission) -> Response:
     trusted = submission.source in rules.TRUSTED_SOURCES
     # History replays keep what they carry, double posts included: nothing is lost.
     history = [] if trusted else _author_history(submission)
+    # A double submit is nearly always the same author again, so the ticket is
+    # looked for in their history (no query of its own). From another address
+    # and email, the ticket's unique index refuses the copy when it is stored.
+    if submission.ticket and not trusted:
+        if any(earlier.ticket == submission.ticket for earlier in history):
+            _raise_if_received(submission.ticket)
     duplicate = rules.find_duplicate(submission.body, history)
     near = None
     judgement: Judgement | None = None
@@ -276,7 +282,7 @@ def _author_history(submission: Submission) -> list[rules.Earlier]:
         Response.objects.filter(same_author)
         .exclude(status=Response.Status.REMOVED)
         .order_by("-created_at")
-        .values_list("pk", "body", "created_at", "status")[:200]
+        .values_list("pk", "body", "created_at", "status", "ticket")[:200]
     )
     return [rules.Earlier(*row) for row in rows]
 

@@ -192,6 +192,7 @@ class Earlier:
     body: str
     created_at: datetime.datetime
     status: str
+    ticket: str = ""
 
 
 def comparable(text: str) -> str:

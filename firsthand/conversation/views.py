@@ -207,11 +207,10 @@ def permalink(
 @csrf_exempt
 @require_http_methods(["GET", "POST"])
 def respond(request: HttpRequest, post_id: int) -> HttpResponseBase:
-    post = get_object_or_404(
-        Post.everything.visible_to(request.user).select_related("author"), pk=post_id
-    )
     if request.method != "POST":
-        return redirect(f"{post.get_absolute_url()}#respond")
+        return redirect(
+            f"{_post_shown_to(request, post_id).get_absolute_url()}#respond"
+        )
     ticket = tickets.read(request.COOKIES.get(tickets.COOKIE, ""))
     if ticket is None or not _same_origin(request):
         return csrf_failure(request, "no form ticket from this site")
@@ -220,10 +219,12 @@ def respond(request: HttpRequest, post_id: int) -> HttpResponseBase:
     data = form.cleaned_data
     number = data.get("in_reply_to")
     parent = (
-        Response.objects.filter(post=post, number=number).first() if number else None
+        Response.objects.filter(post_id=post_id, number=number).first()
+        if number
+        else None
     )
     submission = Submission(
-        post_id=post.pk,
+        post_id=post_id,
         kind=Response.Kind.COMMENT,
         parent_id=parent.pk if parent else None,
         author_name=data["author_name"],
@@ -243,11 +244,17 @@ def respond(request: HttpRequest, post_id: int) -> HttpResponseBase:
             raise intake.Rejected(
                 {"__all__": ["There is no such comment to reply to here."]}
             )
+        # Intake reads (and locks) the post itself: on the way that stores a
+        # comment, the post is read once. Whether this reader may see it is
+        # asked only when the answer is not a comment stored.
         response = intake.receive(submission)
+    except Post.DoesNotExist as missing:
+        raise Http404("No such post.") from missing
     except intake.AlreadyReceived as received:
         # A double submit: show the first one instead of posting it twice.
         return redirect(received.response.get_absolute_url())
     except intake.Rejected as rejection:
+        post = _post_shown_to(request, post_id)  # one they can't see: 404
         # Show the fields as cleaned (what would be stored), not the raw bytes.
         form = ResponseForm(data)
         for field, messages in rejection.errors.items():
@@ -286,6 +293,12 @@ def respond(request: HttpRequest, post_id: int) -> HttpResponseBase:
         # Tells the page's script that this draft was posted, so it can forget it.
         http_response.set_cookie("firsthand_posted", draft, max_age=120, samesite="Lax")
     return http_response
+
+
+def _post_shown_to(request: HttpRequest, post_id: int) -> Post:
+    return get_object_or_404(
+        Post.everything.visible_to(request.user).select_related("author"), pk=post_id
+    )
 
 
 def _same_origin(request: HttpRequest) -> bool:

@@ -14,6 +14,7 @@ import time_machine
 from bs4 import BeautifulSoup
 from django.test import Client, override_settings
 from django.urls import reverse
+from pytest_django import DjangoAssertNumQueries
 
 from firsthand.blog.models import Post
 from firsthand.conversation import intake, moderation, rules, tickets
@@ -59,6 +60,44 @@ def test_the_same_form_posted_twice_makes_one_response(
     assert Response.objects.count() == 1
     post.refresh_from_db()
     assert post.response_count == 1
+
+
+def test_a_double_submit_from_another_address_and_email_makes_one_response(
+    client: Client, post: Post
+) -> None:
+    """The ticket is looked for in the author's history first; a copy that
+    shares neither email nor address with it is refused by the ticket's unique
+    index when stored, and still leads to the first comment."""
+    ticket = tickets.issue(now=time.time() - 30)
+    first = client.post(
+        respond(post), form(post, ticket=ticket), REMOTE_ADDR="192.0.2.10"
+    )
+    second = client.post(
+        respond(post),
+        form(post, ticket=ticket, author_email="bob@example.net"),
+        REMOTE_ADDR="192.0.2.99",
+    )
+    assert first.status_code == second.status_code == 302
+    assert second["Location"] == first["Location"]
+    assert Response.objects.count() == 1
+    post.refresh_from_db()
+    assert post.response_count == 1
+
+
+@override_settings(
+    TASKS={"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
+)  # jobs queued as rows, as in production (the tests run them at once)
+def test_a_comment_posted_through_the_form_takes_eleven_queries(
+    client: Client, post: Post, django_assert_num_queries: DjangoAssertNumQueries
+) -> None:
+    """The post is read once (by intake, locked); the double-submit check rides
+    on the author's history. Queries: history, block rules, first comment, spam
+    totals and tokens; then BEGIN, the post, the insert, the post's counters,
+    one task row (the follow-ups and the WebSub push), COMMIT."""
+    client.post(respond(post), form(post, body="A first comment."))
+    with django_assert_num_queries(11):
+        answer = client.post(respond(post), form(post, body="Another thought."))
+    assert answer.status_code == 302
 
 
 def test_a_forged_ticket_is_no_ticket() -> None:
