@@ -14,14 +14,14 @@ class SyndicationConfig(AppConfig):
         # Imported here, once the app registry is ready: the receivers' module
         # imports the tasks, which import the models.
         from firsthand.blog.signals import post_published, post_scheduled
-        from firsthand.conversation.signals import response_published
+        from firsthand.conversation.signals import response_appeared
         from firsthand.syndication import receivers
 
         post_published.connect(
             receivers.post_published, dispatch_uid="firsthand.websub.post"
         )
-        response_published.connect(
-            receivers.response_published, dispatch_uid="firsthand.websub.response"
+        response_appeared.connect(
+            receivers.response_appeared, dispatch_uid="firsthand.websub.response"
         )
         post_scheduled.connect(
             receivers.post_scheduled, dispatch_uid="firsthand.websub.scheduled"

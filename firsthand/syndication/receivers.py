@@ -1,9 +1,10 @@
-"""What syndication does when the rooms below announce something: queue the push.
+"""What syndication does when the rooms below announce something: the push.
 
-The signals carry ids only (conversation sends its own inside the writer's
-transaction, so the task row commits with the response; blog sends after the
-commit); each receiver enqueues one task with those ids and nothing more (the
-task decides which feeds changed, in the worker).
+The signals carry ids only. Blog sends ``post_published`` after the commit; its
+receiver enqueues one task and nothing more (the task decides which feeds
+changed, in the worker). For responses, conversation's own job per published
+response sends ``response_appeared`` in the worker, and the push's first step runs
+right there: no task row of syndication's own for each new comment.
 """
 
 from __future__ import annotations
@@ -18,10 +19,10 @@ def post_published(sender: object, *, post_id: int, **kwargs: Any) -> None:
     tasks.publish_post_task.enqueue(post_id)
 
 
-def response_published(
-    sender: object, *, response_id: int, post_id: int, **kwargs: Any
-) -> None:
-    tasks.publish_response_task.enqueue(response_id)
+def response_appeared(sender: object, *, response_id: int, **kwargs: Any) -> None:
+    """In the worker, from conversation's one job per published response: which
+    feeds changed, and a delivery job per subscriber of them."""
+    tasks.publish_response(response_id)
 
 
 def post_scheduled(
