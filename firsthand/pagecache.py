@@ -250,24 +250,40 @@ class Entry:
     plain: tuple[tuple[str, str], ...] = dataclasses.field(init=False)
     zipped: tuple[tuple[str, str], ...] = dataclasses.field(init=False)
     unchanged: tuple[tuple[str, str], ...] = dataclasses.field(init=False)
+    opaque: str = dataclasses.field(init=False)  # the tag without W/, to compare
 
     def __post_init__(self) -> None:
-        marked = (*self.headers, ("ETag", self.etag), ("X-Firsthand-Cache", "hit"))
+        marked = (*self.headers, ("X-Firsthand-Cache", "hit"))
         zipped = len(self.gzipped) if self.gzipped is not None else 0
+        # The gzip twin is another representation of the same page: a weak tag
+        # (If-None-Match compares weakly, so either tag revalidates).
+        weak = self.etag if self.etag.startswith("W/") else f"W/{self.etag}"
         for name, value in (
+            ("opaque", self.etag.removeprefix("W/")),
             ("offsets", Stamps.offsets(self.deps)),
-            ("plain", (*marked, ("Content-Length", str(len(self.body))))),
+            (
+                "plain",
+                (
+                    *marked,
+                    ("ETag", self.etag),
+                    ("Content-Length", str(len(self.body))),
+                ),
+            ),
             (
                 "zipped",
                 (
                     *marked,
+                    ("ETag", weak),
                     ("Content-Encoding", "gzip"),
                     ("Content-Length", str(zipped)),
                 ),
             ),
             (
                 "unchanged",
-                tuple((k, v) for k, v in marked if k.lower() not in _BODY_HEADERS),
+                (
+                    *((k, v) for k, v in marked if k.lower() not in _BODY_HEADERS),
+                    ("ETag", self.etag),
+                ),
             ),
         ):
             object.__setattr__(self, name, value)
@@ -379,7 +395,7 @@ class PageCache:
         entry: Entry, environ: dict[str, Any], start_response: StartResponse
     ) -> Iterable[bytes]:
         """A hit: everything but the ticket was prepared when the page was kept."""
-        if entry.etag in environ.get("HTTP_IF_NONE_MATCH", ""):
+        if entry.opaque in environ.get("HTTP_IF_NONE_MATCH", ""):
             status, headers, body = "304 Not Modified", entry.unchanged, b""
         elif entry.gzipped is not None and "gzip" in environ.get(
             "HTTP_ACCEPT_ENCODING", ""
@@ -432,13 +448,17 @@ def _entry(
     if len(body) > 512 and content_type.startswith(_COMPRESSIBLE):
         gzipped = gzip.compress(body, compresslevel=6, mtime=0)
         headers.append(("Vary", "Accept-Encoding"))
-    digest = hashlib.blake2b(body, digest_size=12).hexdigest()
+    # A view's own tag (the feeds have one) stays the page's tag, so a reader
+    # who got it from Django revalidates against the kept copy too.
+    etag = next((v for k, v in seen["headers"] if k.lower() == "etag"), "")
+    if not etag:
+        etag = f'"{hashlib.blake2b(body, digest_size=12).hexdigest()}"'
     return Entry(
         status=seen["status"],
         headers=tuple(headers),
         body=body,
         gzipped=gzipped,
-        etag=f'"{digest}"',
+        etag=etag,
         deps=found.deps,
         stamps=now,
         ticket=found.ticket,

@@ -164,6 +164,24 @@ def test_conditional_get_gzip_and_head(get: Get, post: Post) -> None:
     assert head.header("Content-Length") == str(len(plain.body))
 
 
+def test_a_feeds_own_etag_stays_its_tag_when_kept(get: Get, post: Post) -> None:
+    """A feed reader that got the feed's ETag from Django revalidates against
+    the kept copy with it (the same tag, 304), and the gzip twin carries the
+    weak form of that tag."""
+    feed = f"{post.get_absolute_url()}comments.rss"
+    first = get(feed)
+    assert not first.hit
+    tag = first.header("ETag")
+    assert tag
+    again = get(feed, if_none_match=tag)
+    assert again.hit
+    assert again.status.startswith("304")
+    assert again.header("ETag") == tag
+    zipped = get(feed, accept_encoding="gzip")
+    assert zipped.header("ETag") == f"W/{tag}"
+    assert get(feed, if_none_match=zipped.header("ETag")).status.startswith("304")
+
+
 def test_list_pages_and_feeds_are_kept_too(get: Get, post: Post) -> None:
     feed = f"{post.get_absolute_url()}comments.rss"
     for path in ("/", "/archive/", feed, "/feeds/posts.atom"):
