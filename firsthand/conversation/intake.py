@@ -87,9 +87,12 @@ def receive(submission: Submission) -> Response:
     # A double submit is nearly always the same author again, so the ticket is
     # looked for in their history (no query of its own). From another address
     # and email, the ticket's unique index refuses the copy when it is stored.
-    if submission.ticket and not trusted:
-        if any(earlier.ticket == submission.ticket for earlier in history):
-            _raise_if_received(submission.ticket)
+    if (
+        submission.ticket
+        and not trusted
+        and any(earlier.ticket == submission.ticket for earlier in history)
+    ):
+        _raise_if_received(submission.ticket)
     duplicate = rules.find_duplicate(submission.body, history)
     near = None
     judgement: Judgement | None = None
