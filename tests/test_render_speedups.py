@@ -166,6 +166,44 @@ def test_the_reply_page_renders_its_form_every_time(
     assert field["value"] == "1"
 
 
+@pytest.mark.django_db
+@pytest.mark.usefixtures("no_kept_forms")
+def test_every_reader_gets_the_same_blank_form_and_no_one_changes_it(
+    client: Client, post: Post
+) -> None:
+    views._blank_forms.clear()
+    url = post.get_absolute_url()
+    before = form_of(client.get(url).content)
+    blank = views.blank_form()
+    assert views.blank_form() is blank
+    assert blank.is_blank()
+    fields = {name: dict(field.widget.attrs) for name, field in blank.fields.items()}
+    rejected = client.post(
+        reverse("conversation:respond", kwargs={"post_id": post.pk}),
+        typed_form(post),
+    )
+    assert rejected.status_code == 400
+    assert "autofocus" in form_of(rejected.content)
+    # The rejected form was its own: the blank one is as it was, and so is the page.
+    assert views.blank_form() is blank
+    assert blank.is_blank()
+    assert not blank.errors
+    assert {n: dict(f.widget.attrs) for n, f in blank.fields.items()} == fields
+    assert form_of(Client().get(url).content) == before
+
+
+@pytest.mark.django_db
+def test_the_blank_form_follows_the_length_setting() -> None:
+    views._blank_forms.clear()
+    assert views.blank_form().max_chars == 20_000
+    with override_settings(FIRSTHAND_RESPONSE_MAX_CHARS=500):
+        assert views.blank_form().max_chars == 500
+        assert "Up to 500 characters" in str(
+            views.blank_form().fields["body"].help_text
+        )
+    assert views.blank_form().max_chars == 20_000
+
+
 # --- The article's neighbours in time ---------------------------------------------
 
 
@@ -314,6 +352,9 @@ POSTS = [
     "| a | b |\n|---|---|\n| <1> | &lt;2&gt; |",
     "word " * 60,
     "",
+    # The cut falls on a word that already ends with the ellipsis: none is added.
+    "One two three four five… six seven, and " + "more " * 40,
+    "exactly five words here now",
 ]
 
 
@@ -324,7 +365,7 @@ def strip_tags_excerpt(html: str, words: int = 40) -> str:
 
 
 @pytest.mark.parametrize("markdown", POSTS)
-@pytest.mark.parametrize("words", [5, 40])
+@pytest.mark.parametrize("words", [0, 5, 40])
 def test_the_excerpt_is_what_strip_tags_gave(markdown: str, words: int) -> None:
     for html in (render_post(markdown), sanitize_post_html(markdown)):
         assert plain_excerpt(html, words=words) == strip_tags_excerpt(html, words)

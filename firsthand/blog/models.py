@@ -8,8 +8,9 @@ from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import models
-from django.urls import reverse
 from django.utils import timezone
+
+from firsthand.blog.addresses import address
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser, User
@@ -36,7 +37,7 @@ class Author(models.Model):
         return self.display_name
 
     def get_absolute_url(self) -> str:
-        return reverse("blog:author", kwargs={"slug": self.slug})
+        return address("blog:author", slug=self.slug)
 
 
 class Tag(models.Model):
@@ -50,7 +51,7 @@ class Tag(models.Model):
         return self.name
 
     def get_absolute_url(self) -> str:
-        return reverse("blog:tag", kwargs={"slug": self.slug})
+        return address("blog:tag", slug=self.slug)
 
 
 class PostQuerySet(models.QuerySet["Post"]):
@@ -208,16 +209,10 @@ class Post(models.Model):
 
     def get_absolute_url(self) -> str:
         if self.kind == self.Kind.PAGE:
-            return reverse("blog:page", kwargs={"path": self.page_path})
+            return address("blog:page", path=self.page_path)
         day = timezone.localtime(self.permalink_time).date()
-        return reverse(
-            "blog:post",
-            kwargs={
-                "year": day.year,
-                "month": day.month,
-                "day": day.day,
-                "slug": self.slug,
-            },
+        return address(
+            "blog:post", year=day.year, month=day.month, day=day.day, slug=self.slug
         )
 
     @property

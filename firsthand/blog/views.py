@@ -69,27 +69,26 @@ def article_context(post: Post) -> dict[str, Any]:
         "post_url": post_url,
         "author_url": post.author.get_absolute_url(),
         "tags": list(post.tags.all()),
-        "older": _neighbour(post, newer=False),
-        "newer": _neighbour(post, newer=True),
+        **_neighbours(post),
     }
 
 
-def _neighbour(post: Post, *, newer: bool) -> Post | None:
-    """The next published post in time (ties broken by id), for prev/next links."""
+def _neighbours(post: Post) -> dict[str, Post | None]:
+    """The previous and next published posts in time (ties broken by id), for the
+    prev/next links; none for a post that is not public itself."""
     if not post.is_public:
-        return None
-    after = "gt" if newer else "lt"
-    order = ["published_at", "pk"] if newer else ["-published_at", "-pk"]
-    return (
-        Post.objects.published()
-        .only("title", "slug", "published_at", "kind")
-        .filter(
-            Q(**{f"published_at__{after}": post.published_at})
-            | Q(published_at=post.published_at, **{f"pk__{after}": post.pk})
-        )
-        .order_by(*order)
-        .first()
-    )
+        return {"older": None, "newer": None}
+    # Both from one QuerySet of the published posts, built once: building and
+    # compiling a query costs Django more than SQLite takes to answer it (issue #8).
+    published = Post.objects.published().only("title", "slug", "published_at", "kind")
+    at, pk = post.published_at, post.pk
+    older = published.filter(
+        Q(published_at__lt=at) | Q(published_at=at, pk__lt=pk)
+    ).order_by("-published_at", "-pk")[:1]
+    newer = published.filter(
+        Q(published_at__gt=at) | Q(published_at=at, pk__gt=pk)
+    ).order_by("published_at", "pk")[:1]
+    return {"older": next(iter(older), None), "newer": next(iter(newer), None)}
 
 
 def tag(request: HttpRequest, slug: str) -> HttpResponse:

@@ -1,4 +1,5 @@
-"""The thread's numbered entries as HTML, one ``<li>`` per entry.
+"""The thread's numbered entries as HTML, one ``<li>`` per entry; and its links
+(pingbacks, trackbacks, mentions), one ``<li>`` per link.
 
 Why this is Python and not a template: an article page lists up to a hundred
 conversations with their replies, and a template ``{% include %}`` per entry cost
@@ -7,7 +8,9 @@ half of a 17 ms render; the first page of a 10,000-response article, about 160
 entries, most of its 60 ms). The markup is the one ``conversation/_response.html``
 wrote, unchanged: the same classes, ids, microformats (``h-cite``,
 ``p-author h-card``, ``dt-published``, ``e-content``, ``u-url``) and accessible
-names; ``tests/conversation/test_thread_html.py`` compares the two.
+names; ``tests/conversation/test_thread_html.py`` compares the two. The links
+are what ``conversation/_link.html`` wrote, an include per link until issue #8.
+Times are written by ``firsthand.times``.
 
 Escaping: every value that comes from a person goes through ``_text`` (the
 standard library's ``html.escape``, which is what Django's ``escape`` and the
@@ -18,17 +21,14 @@ it, is inserted as it is, as the template's ``|safe`` did.
 
 from __future__ import annotations
 
-import datetime
-import functools
 import html
-from collections.abc import Callable, Container, Iterable, Mapping
+from collections.abc import Callable, Container, Iterable
 
-from django.utils import timezone, translation
-from django.utils.dates import MONTHS
 from django.utils.safestring import SafeString, mark_safe
 
 from firsthand.conversation.models import Response
 from firsthand.conversation.thread import Entry
+from firsthand.times import Clock
 
 # Renders the " · Edit · Withdraw" links of a response this browser posted.
 OwnActions = Callable[[Response], SafeString]
@@ -37,55 +37,6 @@ OwnActions = Callable[[Response], SafeString]
 def _text(value: str) -> str:
     """``value`` escaped for HTML text and for a double-quoted attribute."""
     return html.escape(value, quote=True)
-
-
-@functools.lru_cache(maxsize=32)
-def _month_names(language: str | None) -> Mapping[int, str]:
-    """The months' names in ``language`` (the active one: the caller's key).
-
-    Each name is a lazy translation; looking the twelve up again for every page
-    was a third of the thread's own time (issue #8). Catalogues never change
-    while a process runs, so once per language is enough."""
-    return {number: str(name) for number, name in MONTHS.items()}
-
-
-class _Clock:
-    """Times as the thread shows them, in the current time zone and language
-    (looked up once per page, not twice per entry)."""
-
-    def __init__(self) -> None:
-        self.zone = timezone.get_current_timezone()
-        self.months = _month_names(translation.get_language())
-
-    def shown(self, moment: datetime.datetime) -> str:
-        """As "2 July 2026, 10:30": what the ``date:"j F Y, H:i"`` filter wrote."""
-        local = moment.astimezone(self.zone)
-        month = self.months[local.month]
-        return f"{local.day} {month} {local.year:04d}, {local:%H:%M}"
-
-    def shown_date(self, moment: datetime.datetime) -> str:
-        """As "2 July 2026": what the ``date:"j F Y"`` filter wrote."""
-        local = moment.astimezone(self.zone)
-        return f"{local.day} {self.months[local.month]} {local.year:04d}"
-
-    def machine(self, moment: datetime.datetime) -> str:
-        """For a ``datetime`` attribute: what ``date:'c'`` wrote."""
-        return moment.astimezone(self.zone).isoformat()
-
-
-def shown_time(moment: datetime.datetime) -> str:
-    """``moment`` as the thread shows it, "2 July 2026, 10:30"."""
-    return _Clock().shown(moment)
-
-
-def shown_date(moment: datetime.datetime) -> str:
-    """The day of ``moment`` as pages show it, "2 July 2026"."""
-    return _Clock().shown_date(moment)
-
-
-def machine_time(moment: datetime.datetime) -> str:
-    """``moment`` as a ``datetime`` attribute gives it, "2026-07-02T10:30:00+00:00"."""
-    return moment.astimezone(timezone.get_current_timezone()).isoformat()
 
 
 def _author(response: Response) -> str:
@@ -143,7 +94,7 @@ def _response_html(
     replies_open: bool,
     reply_base: str,
     own: str,
-    clock: _Clock,
+    clock: Clock,
 ) -> str:
     edited = ""
     if response.edited_at:
@@ -156,6 +107,7 @@ def _response_html(
             f' rel="nofollow ugc">replied on {_text(response.source_site)}</a>'
         )
     number = f"{entry.number:d}"
+    created = clock.local(response.created_at)
     return (
         f'<li id="comment-{number}" class="response depth-{entry.depth:d} h-cite"'
         f' data-number="{number}">\n'
@@ -165,8 +117,8 @@ def _response_html(
         f' aria-label="Comment {number}, permalink">#{number}</a>\n'
         f"      {_author(response)}\n"
         '      <time class="dt-published"'
-        f' datetime="{clock.machine(response.created_at)}">'
-        f"{_text(clock.shown(response.created_at))}</time>\n"
+        f' datetime="{created.isoformat()}">'
+        f"{_text(clock.shown_local(created))}</time>\n"
         f"      {edited}\n"
         f"      {via}\n"
         f"      {_answers(entry)}\n"
@@ -205,7 +157,7 @@ def entries_html(
     the responses this browser posted, whose own links ``own_actions`` renders.
     """
     parts: list[str] = []
-    clock = _Clock()
+    clock = Clock()
     for entry in entries:
         response = entry.response
         if response is None:
@@ -217,3 +169,39 @@ def entries_html(
         )
     # Every part escapes what it takes from people (see the module's docstring).
     return mark_safe("".join(parts))  # noqa: S308
+
+
+def _link_html(response: Response, clock: Clock) -> str:
+    anchor = _text(response.anchor)
+    number = _text(str(response.number))
+    created = clock.local(response.created_at)
+    site = response.source_site
+    shown_site = f'<span class="site">({_text(site)})</span>' if site else ""
+    source = _text(response.source_url)
+    return (
+        f'<li id="{anchor}" class="response response-link h-cite">\n'
+        "  <article>\n"
+        "    <header>\n"
+        f'      <a class="number" href="#{anchor}"'
+        f' aria-label="Response {number}, permalink">#{number}</a>\n'
+        f'      <span class="kind">{_text(response.get_kind_display())} from</span>\n'
+        f'      <a class="u-url p-name" href="{source}" rel="nofollow ugc">'
+        f"{_text(response.source_title or response.author_name)}</a>\n"
+        f"      {shown_site}\n"
+        f'      <time class="dt-published" datetime="{created.isoformat()}">'
+        f"{_text(clock.shown_local(created))}</time>\n"
+        "    </header>\n"
+        f'    <blockquote class="e-content excerpt" cite="{source}">'
+        f"<p>{_text(response.body)}</p></blockquote>\n"
+        "  </article>\n"
+        "</li>\n"
+    )
+
+
+def links_html(responses: Iterable[Response]) -> SafeString:
+    """The ``<li>`` elements of the pingbacks, trackbacks and mentions (for inside
+    ``<ol class="thread links">``): the markup ``conversation/_link.html`` wrote,
+    an include per link (issue #8)."""
+    clock = Clock()
+    # Every part escapes what it takes from people (see the module's docstring).
+    return mark_safe("".join(_link_html(r, clock) for r in responses))  # noqa: S308

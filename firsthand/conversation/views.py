@@ -145,6 +145,23 @@ def _page_context(
     }
 
 
+# Blank comment forms by length limit (a setting), one per process. Making a form
+# deep-copies its nine fields, a twentieth of the article page's time (issue #8),
+# and a blank form is the same object for every reader: nothing changes it once
+# made (a form shown again with what someone typed, or an initial value, is
+# always a new one; the template only reads it).
+_blank_forms: dict[int, ResponseForm] = {}
+
+
+def blank_form() -> ResponseForm:
+    """The comment form as every reader of a page first gets it."""
+    limit: int = settings.FIRSTHAND_RESPONSE_MAX_CHARS
+    form = _blank_forms.get(limit)
+    if form is None:
+        form = _blank_forms[limit] = ResponseForm()
+    return form
+
+
 def article(
     request: HttpRequest, year: int, month: int, day: int, slug: str
 ) -> HttpResponse:
@@ -158,7 +175,7 @@ def thread_page(request: HttpRequest, post: Post, template: str) -> HttpResponse
     unless something on it is this reader's own."""
     size = settings.FIRSTHAND_THREAD_PAGE_SIZE
     page = _page_number(request, rules.thread_pages(post.last_root_ordinal, size))
-    context = _page_context(request, post, ResponseForm(), page=page)
+    context = _page_context(request, post, blank_form(), page=page)
     response = render(request, template, context)
     tickets.hand_out(response)
     if not context["personal"]:

@@ -14,9 +14,9 @@ from django.utils import timezone, translation
 
 from firsthand.conversation import thread
 from firsthand.conversation.models import Response
-from firsthand.conversation.templatetags.thread import thread_entries
+from firsthand.conversation.templatetags.thread import thread_entries, thread_links
 from firsthand.conversation.thread import Entry
-from firsthand.conversation.thread_html import machine_time, shown_time
+from firsthand.times import machine_time, shown_time
 from tests.oracle import active_content
 
 # conversation/_response.html as it was when thread_html replaced it (issue #8),
@@ -179,3 +179,58 @@ def test_times_are_in_the_current_time_zone_and_language() -> None:
                 assert f"{machine_time(moment)}|{shown_time(moment)}" == expected
     with timezone.override("Europe/Paris"):
         assert shown_time(moment) == "1 January 2027, 00:30"
+
+
+# conversation/_link.html as it was when thread_html replaced it (issue #8).
+LINK_REFERENCE = (Path(__file__).parent / "link_reference.html").read_text(
+    encoding="utf-8"
+)
+
+
+def link(number: int, kind: str = Response.Kind.PINGBACK, **fields: object) -> Response:
+    values: dict[str, object] = {
+        "pk": 2000 + number,
+        "number": number,
+        "kind": kind,
+        "status": Response.Status.VISIBLE,
+        "author_name": f"Site {number}",
+        "source_url": f"https://www.site{number}.example/post/{number}",
+        "body": f"An excerpt of page {number}.",
+        "created_at": CREATED + datetime.timedelta(hours=number),
+    }
+    values.update(fields)
+    return Response(**values)
+
+
+def sample_links(hostile: str = "Zoë") -> list[Response]:
+    return [
+        link(1, source_title=f"A title, {hostile}"),
+        link(2, Response.Kind.TRACKBACK, author_name=hostile, body=hostile),
+        link(3, Response.Kind.MENTION, source_url=f"https://x.example/?q={hostile}"),
+        link(4, source_url="not a URL", author_name=""),  # no site to name
+    ]
+
+
+def reference_links(links: list[Response]) -> str:
+    template = engines["django"].from_string(LINK_REFERENCE)
+    return "".join(template.render({"response": response}) for response in links)
+
+
+def test_links_are_the_markup_the_template_wrote(paris: None) -> None:
+    links = sample_links()
+    assert thread_links(links) == reference_links(links)
+    assert thread_links([]) == ""
+
+
+@pytest.mark.parametrize("hostile", HOSTILE)
+def test_hostile_link_titles_sites_and_excerpts_are_escaped_exactly_as_before(
+    hostile: str,
+) -> None:
+    links = sample_links(hostile)
+    html = thread_links(links)
+    assert html == reference_links(links)
+    page = f"<ol class='thread links'>{html}</ol>"
+    assert active_content(page) == []
+    soup = BeautifulSoup(page, "html5lib")
+    assert soup.select_one("#comment-1 .p-name").get_text() == f"A title, {hostile}"  # type: ignore[union-attr]
+    assert soup.select_one("#comment-2 .excerpt").get_text() == hostile  # type: ignore[union-attr]

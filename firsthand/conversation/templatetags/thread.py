@@ -1,6 +1,7 @@
 """``{% load thread %}`` then
 ``{% thread_entries thread replies_open reply_base mine %}``: the numbered entries
-of one page of the thread (``conversation.thread_html``)."""
+of one page of the thread, and ``{% thread_links links %}``: the pingbacks,
+trackbacks and mentions (both written by ``conversation.thread_html``)."""
 
 from __future__ import annotations
 
@@ -12,7 +13,7 @@ from django.utils.safestring import SafeString
 
 from firsthand.conversation.models import Response
 from firsthand.conversation.thread import Entry
-from firsthand.conversation.thread_html import entries_html
+from firsthand.conversation.thread_html import entries_html, links_html
 
 register = template.Library()
 
@@ -38,3 +39,8 @@ def thread_entries(
         mine=mine,
         own_actions=own_actions,
     )
+
+
+@register.simple_tag
+def thread_links(links: Iterable[Response]) -> SafeString:
+    return links_html(links)

@@ -1,6 +1,6 @@
-"""``{% load times %}``: moments as the pages show them, written by the thread's
-clock (``conversation.thread_html``), the same code as the thread's own times, in
-about half the time the ``date`` filter took with its format parsing (issue #8):
+"""``{% load times %}``: moments as the pages show them, written by the same clock
+as the thread's own times (``firsthand.times``), in about half the time the
+``date`` filter took with its format parsing (issue #8):
 
 - ``{{ moment|machine_time }}``: for a ``datetime`` attribute, what ``date:'c'``
   wrote ("2026-07-02T10:30:00+00:00");
@@ -17,21 +17,21 @@ import datetime
 
 from django import template
 
-from firsthand.conversation import thread_html
+from firsthand import times
 
 register = template.Library()
 
 
 @register.filter
 def machine_time(moment: datetime.datetime | None) -> str:
-    return thread_html.machine_time(moment) if moment is not None else ""
+    return times.machine_time(moment) if moment is not None else ""
 
 
 @register.filter
 def shown_time(moment: datetime.datetime | None) -> str:
-    return thread_html.shown_time(moment) if moment is not None else ""
+    return times.shown_time(moment) if moment is not None else ""
 
 
 @register.filter
 def shown_date(moment: datetime.datetime | None) -> str:
-    return thread_html.shown_date(moment) if moment is not None else ""
+    return times.shown_date(moment) if moment is not None else ""
