@@ -110,9 +110,11 @@ FIRSTHAND_PAGE_CACHE_MB = env_int("FIRSTHAND_PAGE_CACHE_MB", 32, minimum=1)
 FIRSTHAND_EDIT_MINUTES = env_int("FIRSTHAND_EDIT_MINUTES", 15)
 FIRSTHAND_SERVE_WORKERS = env_int("FIRSTHAND_SERVE_WORKERS", 2, minimum=1)
 # Threads per worker that run Django: enough that readers rarely queue (reads
-# from the page cache were slower with 2 than with 8), and each thread keeps a
-# database connection, which costs memory. Requests that may write run at most
-# FIRSTHAND_SERVE_WRITERS at a time in a worker (firsthand/writegate.py).
+# from the page cache were slower with 2 than with 8, and slower with 4 than with
+# 8). Each thread costs memory: its database connection, and the server's buffers
+# for the answers it sends (``serve`` limits jemalloc's arenas for those). Requests
+# that may write run at most FIRSTHAND_SERVE_WRITERS at a time in a worker
+# (firsthand/writegate.py).
 FIRSTHAND_SERVE_THREADS = env_int("FIRSTHAND_SERVE_THREADS", 8, minimum=1)
 FIRSTHAND_SERVE_WRITERS = env_int("FIRSTHAND_SERVE_WRITERS", 1, minimum=1)
 

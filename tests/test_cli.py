@@ -442,3 +442,27 @@ def test_a_bad_setting_is_one_clear_line_not_a_traceback(tmp_path: Path) -> None
     assert result.returncode == 2
     assert "Traceback" not in result.stderr
     assert "FIRSTHAND_DEBUG='maybe' is not a yes/no value" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("preset", "expected"), [(None, serve.JEMALLOC_CONF), ("narenas:4", "narenas:4")]
+)
+def test_serve_limits_the_servers_jemalloc_arenas_unless_told_otherwise(
+    preset: str | None, expected: str
+) -> None:
+    """Set before granian is imported (jemalloc reads it when it starts), in a
+    fresh process as `firsthand serve` has; an operator's own value wins."""
+    env = {k: v for k, v in os.environ.items() if k != "_RJEM_MALLOC_CONF"}
+    if preset is not None:
+        env["_RJEM_MALLOC_CONF"] = preset
+    code = (
+        "import django, os, sys; django.setup(); "
+        "assert 'granian' not in sys.modules; "
+        "import firsthand.blog.management.commands.serve; "
+        "print(os.environ['_RJEM_MALLOC_CONF'])"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code], env=env, capture_output=True, text=True,
+        check=True,
+    )  # fmt: skip
+    assert done.stdout.strip() == expected

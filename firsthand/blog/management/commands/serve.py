@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from argparse import ArgumentParser
 from typing import Any
 
@@ -9,8 +10,17 @@ from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 from django.db import connections
-from granian.constants import HTTPModes, Interfaces
-from granian.server import Server
+
+# Granian's Rust side allocates with jemalloc, which by default keeps four arenas
+# per core and lets each thread cache what it freed: a worker sending big cached
+# pages from 8 threads grew to 116-127 MB at its peak; with 2 arenas, 95-99 MB,
+# as fast (docs/performance.md). jemalloc reads this when it starts, so it is set
+# before granian is imported; an operator's own setting wins.
+JEMALLOC_CONF = "narenas:2"
+os.environ.setdefault("_RJEM_MALLOC_CONF", JEMALLOC_CONF)
+
+from granian.constants import HTTPModes, Interfaces  # noqa: E402
+from granian.server import Server  # noqa: E402
 
 
 class Command(BaseCommand):
@@ -34,7 +44,7 @@ class Command(BaseCommand):
             type=int,
             default=settings.FIRSTHAND_SERVE_THREADS,
             help="Threads per worker that run Django "
-            "(default: FIRSTHAND_SERVE_THREADS, else 2).",
+            "(default: FIRSTHAND_SERVE_THREADS, else 8).",
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
