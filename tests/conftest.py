@@ -21,8 +21,15 @@ from firsthand.blog.models import Author, Post
 from firsthand.conversation import intake, tickets
 from firsthand.conversation.models import Response
 from firsthand.conversation.submission import Submission
+from tests.harness.network import GUARD
 
 _serial = count(1)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Loopback only, for every test (tests/harness/network.py)."""
+    GUARD.install()
+
 
 # Three comments no duplicate rule mistakes for one another.
 THREE_OPINIONS = (
