@@ -23,7 +23,12 @@ from django.db import connection
 from django.test import override_settings
 
 from firsthand import env
-from firsthand.checks import fetch_allow_is_set, sqlite_durability
+from firsthand.checks import (
+    fetch_allow_is_set,
+    postgresql_durability,
+    postgresql_messages,
+    sqlite_durability,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 CONFIGURATION_DOC = ROOT / "docs" / "configuration.md"
@@ -318,6 +323,48 @@ def test_durability_check_is_registered() -> None:
     with override_settings(SQLITE_SYNCHRONOUS="NORMAL"):
         ids = [message.id for message in checks.run_checks()]
     assert "firsthand.W001" in ids
+
+
+# --- PostgreSQL durability --------------------------------------------------------
+
+SAFE = {"fsync": "on", "full_page_writes": "on", "synchronous_commit": "on"}
+
+
+def test_postgresql_defaults_are_quiet() -> None:
+    assert postgresql_messages("default", SAFE) == []
+    assert postgresql_messages("default", SAFE | {"synchronous_commit": "local"}) == []
+
+
+@pytest.mark.parametrize("name", ["fsync", "full_page_writes"])
+def test_postgresql_that_may_corrupt_on_a_crash_is_an_error(name: str) -> None:
+    messages = postgresql_messages("default", SAFE | {name: "off"})
+    assert [(type(m), m.id) for m in messages] == [(checks.Error, "firsthand.E001")]
+    assert f"{name}=off" in messages[0].msg
+    assert messages[0].hint is not None
+    assert f"{name} = on" in messages[0].hint
+
+
+def test_postgresql_that_may_lose_the_last_commits_is_a_warning() -> None:
+    messages = postgresql_messages("default", SAFE | {"synchronous_commit": "off"})
+    assert [(type(m), m.id) for m in messages] == [(checks.Warning, "firsthand.W003")]
+
+
+@pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="PostgreSQL's settings; the suite runs on SQLite",
+)
+def test_the_live_postgresql_server_is_durable(db: None) -> None:
+    """CI's PostgreSQL keeps the defaults: the check reads them and says nothing
+    (and it is registered as a database check, so `serve` runs it)."""
+    assert postgresql_durability(app_configs=None, databases=["default"]) == []
+    ids = [m.id for m in checks.run_checks(databases=["default"])]
+    assert "firsthand.E001" not in ids
+
+
+def test_the_postgresql_check_leaves_sqlite_alone(db: None) -> None:
+    if connection.vendor == "sqlite":
+        assert postgresql_durability(app_configs=None, databases=["default"]) == []
+    assert postgresql_durability(app_configs=None, databases=None) == []
 
 
 @pytest.mark.skipif(

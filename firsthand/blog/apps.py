@@ -3,7 +3,11 @@ from __future__ import annotations
 from django.apps import AppConfig
 from django.core import checks
 
-from firsthand.checks import fetch_allow_is_set, sqlite_durability
+from firsthand.checks import (
+    fetch_allow_is_set,
+    postgresql_durability,
+    sqlite_durability,
+)
 
 
 class BlogConfig(AppConfig):
@@ -15,3 +19,4 @@ class BlogConfig(AppConfig):
     def ready(self) -> None:
         checks.register(sqlite_durability)
         checks.register(fetch_allow_is_set)
+        checks.register(postgresql_durability, checks.Tags.database)

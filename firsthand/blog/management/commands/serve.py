@@ -54,7 +54,8 @@ class Command(BaseCommand):
             raise CommandError("--workers must be 1 or more.")
         if options["threads"] < 1:
             raise CommandError("--threads must be 1 or more.")
-        call_command("check", deploy=False)
+        # With the database checks: PostgreSQL's durability settings.
+        call_command("check", deploy=False, databases=["default"])
         call_command("migrate", interactive=False, verbosity=0)
         call_command("collectstatic", interactive=False, verbosity=0)
         host, port = options["host"], options["port"]
