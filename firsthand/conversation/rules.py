@@ -44,17 +44,31 @@ Errors = dict[str, list[str]]
 _validate_url = URLValidator(schemes=["http", "https"])
 
 
+# Bidirectional embeddings, overrides and isolates (U+202A-U+202E, U+2066-U+2069).
+# In a name shown inline ("Eve wrote", an email's From line, the moderation queue)
+# an unclosed one reverses what follows it on the line: "\u202egnp.exe" reads as
+# "exe.png". A paragraph of right-to-left prose ends them itself, so bodies keep
+# them; the marks (U+200E, U+200F) that right-to-left names need stay too.
+_BIDI_CONTROLS = dict.fromkeys([*range(0x202A, 0x202F), *range(0x2066, 0x206A)])
+
+
+def one_line(text: str) -> str:
+    """A name or title: one line, spaces collapsed (any line or paragraph
+    separator included), no bidirectional controls."""
+    return " ".join(clean_text(text).translate(_BIDI_CONTROLS).split())
+
+
 def normalized(submission: Submission) -> Submission:
     """Clean every text field the same way, whatever the source."""
     return submission.replace(
-        author_name=" ".join(clean_text(submission.author_name).split()),
+        author_name=one_line(submission.author_name),
         author_email=clean_text(submission.author_email).strip(),
         author_url=_with_scheme(clean_text(submission.author_url).strip()),
-        author_title=" ".join(clean_text(submission.author_title).split()),
+        author_title=one_line(submission.author_title),
         author_photo=_photo(clean_text(submission.author_photo).strip()),
         body=clean_text(submission.body).strip("\n"),
         source_url=clean_text(submission.source_url).strip(),
-        source_title=" ".join(clean_text(submission.source_title).split()),
+        source_title=one_line(submission.source_title),
         user_agent=clean_text(submission.user_agent)[:500],
     )
 

@@ -77,6 +77,14 @@ def test_control_characters_are_stripped_before_storing(post: Post) -> None:
     assert response.body == "abc"
 
 
+def test_a_name_cannot_reverse_the_text_after_it(post: Post) -> None:
+    """An override in a name (shown inline in the thread, the queue and emails)
+    is dropped before storing; the reader sees the name as typed otherwise."""
+    response = intake.receive(submission_for(post, author_name="\u202eevE yb"))
+    response.refresh_from_db()
+    assert response.author_name == "evE yb"
+
+
 def test_drafts_and_closed_posts_take_no_comments(
     make_post: Callable[..., Post],
 ) -> None:

@@ -111,3 +111,44 @@ def test_a_number_is_given_once_on_first_visibility() -> None:
     assert rules.needs_number(None, "visible")
     assert not rules.needs_number(None, "pending")
     assert not rules.needs_number(7, "visible")
+
+
+@pytest.mark.parametrize(
+    ("typed", "kept"),
+    [
+        ("\u202egnp.exe", "gnp.exe"),  # RIGHT-TO-LEFT OVERRIDE: would read "exe.png"
+        ("Eve\u202a Admin\u202c", "Eve Admin"),  # an embedding, closed
+        ("\u2067Mallory\u2069 (moderator)", "Mallory (moderator)"),  # an isolate
+        ("Bob\u2028Bcc: x@example.org", "Bob Bcc: x@example.org"),  # line separator
+        ("Ada\u0085Quill", "Ada Quill"),  # NEXT LINE
+        (
+            "\u05d3\u05e0\u05d4 \u200f\u05db\u05d4\u05df",
+            "\u05d3\u05e0\u05d4 \u200f\u05db\u05d4\u05df",
+        ),  # RLM stays
+        ("👩\u200d💻 Ada", "👩\u200d💻 Ada"),  # a joiner inside an emoji stays
+    ],
+)
+def test_a_name_is_one_line_without_bidirectional_controls(
+    typed: str, kept: str
+) -> None:
+    assert rules.one_line(typed) == kept
+
+
+def test_names_and_titles_lose_bidi_controls_and_bodies_keep_them() -> None:
+    body = "\u05e9\u05dc\u05d5\u05dd \u202bquoted\u202c"
+    cleaned = rules.normalized(
+        Submission(
+            post_id=1,
+            kind="comment",
+            author_name="\u202eevE",
+            author_title="\u2066Editor\u2069",
+            source_title="\u202dA page\u202c",
+            body=body,
+        )
+    )
+    assert (cleaned.author_name, cleaned.author_title, cleaned.source_title) == (
+        "evE",
+        "Editor",
+        "A page",
+    )
+    assert cleaned.body == body  # right-to-left prose may need them
