@@ -166,11 +166,13 @@ def tag_feed(request: HttpRequest, path: str) -> HttpResponseBase:
 
 @require_safe
 def author(request: HttpRequest, login: str) -> HttpResponseBase:
-    """``/author/<login>/``: the author page of the author with that slug (or,
-    failing that, that user name)."""
+    """``/author/<login>/``: the author page of the author with that slug or, for
+    an author imported from WordPress, that old login (which WordPress published
+    in these addresses). This site's own account names are never looked up: an
+    address must not tell whether an account exists."""
     found = (
         Author.objects.filter(slug=login).first()
-        or Author.objects.filter(user__username=login).first()
+        or Author.objects.exclude(legacy_login="").filter(legacy_login=login).first()
     )
     if found is None:
         raise Http404("No such author.")

@@ -23,6 +23,11 @@ class Author(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="author"
     )
     slug = models.SlugField(max_length=100, unique=True)
+    # The login this author had on the WordPress site imported from: WordPress
+    # published it in /author/<login>/ addresses, which keep working through it.
+    # A login of this site's own is never looked up from an address (no probing
+    # for account names).
+    legacy_login = models.CharField(max_length=150, blank=True, db_index=True)
     display_name = models.CharField(max_length=100)
     bio = models.TextField(blank=True)
     website = models.URLField(blank=True)

@@ -225,10 +225,16 @@ class _Importer:
             display = (given.display_name if given else "") or login
             display = clean_text(display)[:100]
             author = Author.objects.create(
-                user=user, display_name=display, slug=publishing.author_slug(display)
+                user=user,
+                display_name=display,
+                slug=publishing.author_slug(display),
+                legacy_login=login,
             )
             self.report.counts["authors"] += 1
         else:
+            if not author.legacy_login:
+                author.legacy_login = login
+                author.save(update_fields=["legacy_login"])
             self.report.counts["authors matched"] += 1
         self.authors[login] = author
         return author

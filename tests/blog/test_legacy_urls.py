@@ -172,10 +172,24 @@ def test_categories_and_tags_lead_to_the_tag(client: Client, post: Post) -> None
         assert client.get(unknown).status_code == 404, unknown
 
 
-def test_authors_by_slug_or_login(client: Client, ada: Author, post: Post) -> None:
+def test_authors_by_slug_or_imported_login(
+    client: Client, ada: Author, post: Post
+) -> None:
     assert moved_to(client, "/author/ada-quill/") == ada.get_absolute_url()
-    assert moved_to(client, "/author/ada/") == ada.get_absolute_url()
+    Author.objects.filter(pk=ada.pk).update(legacy_login="adaq")  # from WordPress
+    assert moved_to(client, "/author/adaq/") == ada.get_absolute_url()
     assert client.get("/author/mallory/").status_code == 404
+
+
+def test_an_account_name_cannot_be_probed_through_author_addresses(
+    client: Client, ada: Author, post: Post
+) -> None:
+    """ada's account is "ada" (not imported): her address answers exactly like
+    one for nobody, so it tells no one which account names exist."""
+    assert ada.user.username == "ada"
+    mine, nobody = client.get("/author/ada/"), client.get("/author/nobody-here/")
+    assert mine.status_code == nobody.status_code == 404
+    assert mine.content.replace(b"ada", b"nobody-here") == nobody.content
 
 
 def test_redirects_are_for_reading_only(client: Client, post: Post) -> None:

@@ -91,8 +91,12 @@ def test_the_theme_unit_test_export_comes_in_whole(theme: Path) -> None:
     reasons = collections.Counter(s.reason.split(":")[0] for s in report.skipped)
     assert reasons["attachment"] == 37
     assert sum(1 for s in report.skipped if "nav_menu_item" in s.reason) == 70
-    # Authors: two declared, a third only named by dc:creator.
+    # Authors: two declared, a third only named by dc:creator; each keeps its old
+    # login, so WordPress's /author/<login>/ addresses still lead to it.
     assert Author.objects.count() == 3
+    logins = {a.legacy_login for a in Author.objects.select_related("user")}
+    assert logins == set(Author.objects.values_list("user__username", flat=True))
+    assert "" not in logins
 
 
 def test_threads_dates_and_states_are_those_of_the_file(theme: Path) -> None:
