@@ -54,6 +54,10 @@ REDIRECTS = frozenset({301, 302, 303, 307, 308})
 _HOST_NAME = re.compile(r"^[a-z0-9_-]+(\.[a-z0-9_-]+)*\.?$")
 _NAT64 = ipaddress.IPv6Network("64:ff9b::/96")
 _IPV4_COMPATIBLE = ipaddress.IPv6Network("::/96")
+# IANA's "IETF Protocol Assignments": not globally reachable (but for two anycast
+# addresses no blog fetches from), while Python 3.11's ipaddress calls most of it
+# global (found by the property tests, tests/hostile/test_properties.py).
+_IETF_ASSIGNMENTS = ipaddress.IPv4Network("192.0.0.0/24")
 
 Address = ipaddress.IPv4Address | ipaddress.IPv6Address
 Resolver = Callable[[str, int], list[str]]
@@ -262,6 +266,10 @@ def _not_global(address: Address) -> str | None:
         (
             isinstance(address, ipaddress.IPv6Address) and address in _IPV4_COMPATIBLE,
             "a deprecated IPv4-compatible IPv6 address",
+        ),
+        (
+            isinstance(address, ipaddress.IPv4Address) and address in _IETF_ASSIGNMENTS,
+            "an IETF protocol assignment (192.0.0.0/24)",
         ),
     )
     return next((reason for failed, reason in checks if failed), None)
