@@ -339,6 +339,15 @@ SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 if HTTPS:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+# On an HTTPS site: plain-HTTP requests are sent to HTTPS, and browsers are told to
+# come back over HTTPS only (a year; subdomains too, ready for the preload list).
+# FIRSTHAND_HSTS_SECONDS=0 leaves HSTS to the proxy; FIRSTHAND_HSTS_SUBDOMAINS=false
+# when a subdomain still serves plain HTTP (docs/deployment.md).
+SECURE_SSL_REDIRECT = HTTPS
+_HSTS_SECONDS = env_int("FIRSTHAND_HSTS_SECONDS", 31_536_000)
+SECURE_HSTS_SECONDS = _HSTS_SECONDS if HTTPS else 0
+SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("FIRSTHAND_HSTS_SUBDOMAINS", True)
+SECURE_HSTS_PRELOAD = SECURE_HSTS_INCLUDE_SUBDOMAINS
 # Comments are small; a generous text limit still fits well inside this.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 512 * 1024
 CSRF_FAILURE_VIEW = "firsthand.conversation.views.csrf_failure"

@@ -53,6 +53,10 @@ print(json.dumps({
     "RESPONSE_MAX_CHARS": s.FIRSTHAND_RESPONSE_MAX_CHARS,
     "HTTPS": s.HTTPS,
     "SESSION_COOKIE_SECURE": s.SESSION_COOKIE_SECURE,
+    "SSL_REDIRECT": s.SECURE_SSL_REDIRECT,
+    "HSTS": [
+        s.SECURE_HSTS_SECONDS, s.SECURE_HSTS_INCLUDE_SUBDOMAINS, s.SECURE_HSTS_PRELOAD
+    ],
     "LOG_LEVEL": s.LOGGING["root"]["level"],
     "KNOWN": sorted(env.KNOWN),
 }, default=str))
@@ -541,3 +545,50 @@ def test_fetch_allow_is_warned_about_whenever_it_is_set() -> None:
     assert "127.0.0.1:8025" in warning.msg
     with override_settings(FIRSTHAND_FETCH_ALLOW=[]):
         assert fetch_allow_is_set(app_configs=None, databases=None) == []
+
+
+# --- HTTPS: redirect and HSTS ------------------------------------------------------
+
+
+def test_plain_http_sites_send_no_hsts_and_no_redirect(tmp_path: Path) -> None:
+    report = load_settings(tmp_path / "data")
+    assert report["SSL_REDIRECT"] is False
+    assert report["HSTS"][0] == 0
+
+
+def test_https_sites_redirect_and_send_hsts_for_a_year(tmp_path: Path) -> None:
+    report = load_settings(tmp_path / "data", FIRSTHAND_HTTPS="true")
+    assert report["SSL_REDIRECT"] is True
+    assert report["HSTS"] == [31_536_000, True, True]
+    narrower = load_settings(
+        tmp_path / "data",
+        FIRSTHAND_HTTPS="true",
+        FIRSTHAND_HSTS_SECONDS="0",
+        FIRSTHAND_HSTS_SUBDOMAINS="false",
+    )
+    assert narrower["HSTS"] == [0, False, False]
+
+
+def test_check_deploy_is_clean_for_a_production_configuration(tmp_path: Path) -> None:
+    """What docs/deployment.md sets: Django's deployment checks and Firsthand's
+    own (with the database checks) find nothing to say."""
+    result = subprocess.run(
+        [
+            *(sys.executable, "-m", "firsthand.cli", "check", "--deploy"),
+            *("--database", "default", "--fail-level", "WARNING"),
+        ],
+        env=child_env(
+            tmp_path / "data",
+            FIRSTHAND_HTTPS="true",
+            FIRSTHAND_ALLOWED_HOSTS="blog.example.com",
+            FIRSTHAND_SITE_URL="https://blog.example.com",
+            FIRSTHAND_TRUSTED_PROXIES="127.0.0.1",
+        ),
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "no issues" in result.stdout
