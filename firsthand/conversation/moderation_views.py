@@ -121,9 +121,10 @@ def _moderator(request: HttpRequest) -> User:
 
 
 def _back(request: HttpRequest) -> HttpResponseRedirect:
-    """Back to the queue page the action came from (its filter, page and item)."""
+    """Back to the queue page the action came from (its filter, page and item):
+    a path on this site only, never an address elsewhere nor a relative one."""
     target = request.POST.get("next", "")
-    if not url_has_allowed_host_and_scheme(
+    if not target.startswith("/") or not url_has_allowed_host_and_scheme(
         target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
     ):
         target = reverse("moderate:queue")

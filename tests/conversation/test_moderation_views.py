@@ -494,12 +494,39 @@ def test_spam_and_trash_hide_and_keep_the_count_exact(
     assert not items_of(ada_client.get(QUEUE + "?show=held"))
 
 
+# The plan's open-redirect vectors (security-test-plan.md, test 35).
+OFFSITE = [
+    "https://evil.example/moderate/",
+    "//evil.example/",
+    "/\\evil.example",
+    "\\\\evil.example",
+    "https:evil.example",
+    "\x01javascript:alert(1)",
+    "http://testserver@evil.example/",
+    "//testserver.evil.example/",
+    "%2F%2Fevil.example",
+    "javascript:alert(1)",
+    "data:text/html,<script>alert(1)</script>",
+    "http:///evil.example",
+    "/\t/evil.example",
+    "\u2100" * 5000,  # long Unicode (the CVE-2025-64458 class)
+    "",
+]
+
+
+@pytest.mark.parametrize("target", OFFSITE)
 def test_next_is_kept_only_when_it_points_to_this_site(
-    ada_client: Client, post: Post
+    ada_client: Client, post: Post, target: str
 ) -> None:
-    for target in ["https://evil.example/moderate/", "//evil.example/", ""]:
-        page = ada_client.post(action_url("trash", flag(post)), {"next": target})
-        assert page["Location"] == "/moderate/"
+    page = ada_client.post(action_url("trash", flag(post)), {"next": target})
+    assert page["Location"] == "/moderate/"
+
+
+def test_a_next_on_this_site_is_kept(ada_client: Client, post: Post) -> None:
+    page = ada_client.post(
+        action_url("trash", flag(post)), {"next": "/moderate/?status=spam"}
+    )
+    assert page["Location"] == "/moderate/?status=spam"
 
 
 def test_an_unknown_response_is_404(ada_client: Client, db: None) -> None:
