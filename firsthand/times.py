@@ -56,10 +56,6 @@ class Clock:
         local = self.local(moment)
         return f"{local.day} {self.months[local.month]} {local.year:04d}"
 
-    def machine(self, moment: datetime.datetime) -> str:
-        """For a ``datetime`` attribute: what ``date:'c'`` wrote."""
-        return self.local(moment).isoformat()
-
 
 def shown_time(moment: datetime.datetime) -> str:
     """``moment`` as the thread shows it, "2 July 2026, 10:30"."""

@@ -63,8 +63,6 @@ def receive(submission: Submission) -> Response:
         )
     if errors:
         raise Rejected(errors)
-    if submission.ticket and submission.source in rules.TRUSTED_SOURCES:
-        _raise_if_received(submission.ticket)
     if submission.parent_id is not None:
         _check_parent(submission)
     if submission.source in rules.UPDATABLE_SOURCES:
@@ -87,10 +85,8 @@ def receive(submission: Submission) -> Response:
     # A double submit is nearly always the same author again, so the ticket is
     # looked for in their history (no query of its own). From another address
     # and email, the ticket's unique index refuses the copy when it is stored.
-    if (
-        submission.ticket
-        and not trusted
-        and any(earlier.ticket == submission.ticket for earlier in history)
+    if submission.ticket and (
+        trusted or any(earlier.ticket == submission.ticket for earlier in history)
     ):
         _raise_if_received(submission.ticket)
     duplicate = rules.find_duplicate(submission.body, history)

@@ -52,23 +52,24 @@ _validate_url = URLValidator(schemes=["http", "https"])
 _BIDI_CONTROLS = dict.fromkeys([*range(0x202A, 0x202F), *range(0x2066, 0x206A)])
 
 
-def one_line(text: str) -> str:
-    """A name or title: one line, spaces collapsed (any line or paragraph
-    separator included), no bidirectional controls."""
+def name_line(text: str) -> str:
+    """A name or title as stored: one line, spaces collapsed (any line or
+    paragraph separator included), no bidirectional controls. (Email headers
+    take ``mail.one_line`` on top, which also drops joiners and marks.)"""
     return " ".join(clean_text(text).translate(_BIDI_CONTROLS).split())
 
 
 def normalized(submission: Submission) -> Submission:
     """Clean every text field the same way, whatever the source."""
     return submission.replace(
-        author_name=one_line(submission.author_name),
+        author_name=name_line(submission.author_name),
         author_email=clean_text(submission.author_email).strip(),
         author_url=_with_scheme(clean_text(submission.author_url).strip()),
-        author_title=one_line(submission.author_title),
+        author_title=name_line(submission.author_title),
         author_photo=_photo(clean_text(submission.author_photo).strip()),
         body=clean_text(submission.body).strip("\n"),
         source_url=clean_text(submission.source_url).strip(),
-        source_title=one_line(submission.source_title),
+        source_title=name_line(submission.source_title),
         user_agent=clean_text(submission.user_agent)[:500],
     )
 

@@ -131,7 +131,7 @@ def test_a_number_is_given_once_on_first_visibility() -> None:
 def test_a_name_is_one_line_without_bidirectional_controls(
     typed: str, kept: str
 ) -> None:
-    assert rules.one_line(typed) == kept
+    assert rules.name_line(typed) == kept
 
 
 def test_names_and_titles_lose_bidi_controls_and_bodies_keep_them() -> None:
