@@ -132,6 +132,9 @@ def test_a_second_anonymous_read_is_answered_from_memory(get: Get, post: Post) -
     assert second.body == first.body
     assert second.header("ETag")
     assert second.header("Link")  # the Webmention endpoint is still advertised
+    # The security headers are kept with the page (tests/test_headers.py).
+    assert "script-src 'self'" in second.header("Content-Security-Policy")
+    assert second.header("X-Content-Type-Options") == "nosniff"
 
 
 def test_every_reader_gets_the_same_page_and_a_ticket_of_their_own(
