@@ -129,6 +129,12 @@ FIRSTHAND_SPAM_KEEP_DAYS = env_int("FIRSTHAND_SPAM_KEEP_DAYS", 30, minimum=1)
 # believed only when the request comes from one of these addresses.
 FIRSTHAND_TRUSTED_PROXIES = env_list("FIRSTHAND_TRUSTED_PROXIES", [])
 FIRSTHAND_FETCH_ALLOW = env_list("FIRSTHAND_FETCH_ALLOW", [])
+# Outbound requests to one host name a minute (four times that to one address),
+# counted by every process together: a flood of pings naming one victim's pages
+# cannot make this site hammer it (docs/protocols/outbound-http.md).
+FIRSTHAND_OUTBOUND_PER_HOST_PER_MINUTE = env_int(
+    "FIRSTHAND_OUTBOUND_PER_HOST_PER_MINUTE", 30, minimum=1
+)
 # Pingbacks and trackbacks for the whole site (each post can also close them).
 FIRSTHAND_PINGS_ENABLED = env_bool("FIRSTHAND_PINGS_ENABLED", True)
 

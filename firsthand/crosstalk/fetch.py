@@ -19,20 +19,30 @@ item 1 and test section C):
 - redirects are followed for GET and HEAD only, at most ``max_redirects``, each hop
   checked again; POST never follows one;
 - a total time budget and a byte cap, also on decompressed bytes;
+- a budget per destination: at most ``FIRSTHAND_OUTBOUND_PER_HOST_PER_MINUTE``
+  requests a minute to one host name, and four times that to one address, counted
+  in the shared ``guard`` cache by every process, so strangers cannot turn the site
+  into an amplifier against a third party (plan test 25);
+- every request carries an opaque request id in its User-Agent, and the log line
+  for it names what it was made for, so the admin of a receiving site can report a
+  request and this site's admin can find where it came from;
 - exceptions: ``FIRSTHAND_FETCH_ALLOW`` lists exact ``host:port`` pairs the guard lets
   through (tests' loopback servers; an intranet service on purpose).
 """
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import dataclasses
 import ipaddress
 import logging
 import re
+import secrets
 import socket
 import time
 import zlib
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from urllib.parse import unquote, urlencode
 
 import httpx
@@ -40,6 +50,7 @@ from django.conf import settings
 from django.utils.datastructures import CaseInsensitiveMapping
 
 import firsthand
+from firsthand import ratelimit
 from firsthand.site import site_url
 
 logger = logging.getLogger(__name__)
@@ -59,6 +70,9 @@ _IPV4_COMPATIBLE = ipaddress.IPv6Network("::/96")
 # global (found by the property tests, tests/hostile/test_properties.py).
 _IETF_ASSIGNMENTS = ipaddress.IPv4Network("192.0.0.0/24")
 
+# What the requests made now are for ("inbound 42"), set by the job that makes them.
+_FOR: contextvars.ContextVar[str] = contextvars.ContextVar("fetching_for", default="")
+
 Address = ipaddress.IPv4Address | ipaddress.IPv6Address
 Resolver = Callable[[str, int], list[str]]
 
@@ -66,12 +80,16 @@ Resolver = Callable[[str, int], list[str]]
 class FetchError(Exception):
     """A fetch that did not produce an answer; ``reason`` says why, for logs and
     status columns. ``refused`` is True when the guard said no (nothing was sent):
-    trying again later will not help."""
+    trying again later will not help. ``retry_after`` is set (seconds) when the
+    site's own outbound budget for that host is spent: try again after it."""
 
-    def __init__(self, reason: str, *, refused: bool = False) -> None:
+    def __init__(
+        self, reason: str, *, refused: bool = False, retry_after: int | None = None
+    ) -> None:
         super().__init__(reason)
         self.reason = reason
         self.refused = refused
+        self.retry_after = retry_after
 
 
 @dataclasses.dataclass(frozen=True)
@@ -107,17 +125,29 @@ def fetch(
     max_redirects: int = MAX_REDIRECTS,
     read_body: bool = True,
     resolver: Resolver | None = None,
+    ref: str = "",
 ) -> FetchResult:
     """Send one request through the guard; raise ``FetchError`` if it cannot.
 
     Any status is an answer (a 404 or 500 is returned, not raised); the caller
     decides what it means. ``read_body=False`` hangs up after the headers (the
     content is then empty). ``resolver`` replaces DNS (tests pass a fake mapping).
+    ``ref`` names what the request is made for (``inbound 42``); it goes in the log
+    line beside the opaque request id the User-Agent carries, never on the wire.
     """
     method = method.upper()
     if method not in {"GET", "HEAD"}:
         max_redirects = 0  # a POST that follows a redirect may land anywhere
-    body, extra = _body(data)
+    ref = ref or _FOR.get()
+    request_id = secrets.token_hex(8)
+    logger.info(
+        "Fetching %s %s (request %s%s)",
+        method,
+        url,
+        request_id,
+        f" for {ref}" if ref else "",
+    )
+    body, extra = _body(data, request_id)
     deadline = time.monotonic() + timeout
     sent_headers = {**extra, **(headers or {})}
     redirects: list[str] = []
@@ -125,6 +155,7 @@ def fetch(
     with httpx.Client(trust_env=False, follow_redirects=False) as client:
         while True:
             target = _checked(current, resolver or system_resolver)
+            _spend_budget(target)
             status, answer_headers, content, location = _send(
                 client,
                 method,
@@ -146,6 +177,16 @@ def fetch(
                 raise FetchError(f"more than {max_redirects} redirects from {url}")
             redirects.append(current)
             current = _join(current, location)
+
+
+@contextlib.contextmanager
+def fetching_for(ref: str) -> Iterator[None]:
+    """Name what the requests made inside the block are for, in their log lines."""
+    token = _FOR.set(ref)
+    try:
+        yield
+    finally:
+        _FOR.reset(token)
 
 
 def refusal(url: str) -> str | None:
@@ -178,9 +219,17 @@ def system_resolver(host: str, port: int) -> list[str]:
     return list(dict.fromkeys(str(info[4][0]) for info in infos))
 
 
-def user_agent() -> str:
-    """Names Firsthand and the site, so a receiving admin knows whom to ask."""
-    return f"Firsthand/{firsthand.__version__} (+{site_url()})"
+def user_agent(request_id: str = "") -> str:
+    """Names Firsthand and the site, so a receiving admin knows whom to ask, and
+    the request's opaque id, so they can say which request they mean."""
+    request = f"; request {request_id}" if request_id else ""
+    return f"Firsthand/{firsthand.__version__} (+{site_url()}{request})"
+
+
+def per_host_budget() -> int:
+    """Requests a minute this site sends to one host name (four times that to one
+    address, for names that share it)."""
+    return int(getattr(settings, "FIRSTHAND_OUTBOUND_PER_HOST_PER_MINUTE", 30))
 
 
 # --- The guard ---------------------------------------------------------------------
@@ -318,10 +367,32 @@ def _allowed() -> set[str]:
 # --- Sending -----------------------------------------------------------------------
 
 
+def _spend_budget(target: _Target) -> None:
+    """Count one request to ``target``'s host and address; refuse it for now when
+    either budget for this minute is spent (every hop of a redirect counts)."""
+    host = target.url.raw_host.decode("ascii").lower().rstrip(".")
+    ceiling = per_host_budget()
+    budgets = (
+        (f"outbound:host:{host}", ceiling, host),
+        (f"outbound:address:{target.address}", 4 * ceiling, target.address),
+    )
+    for key, limit, name in budgets:
+        if not ratelimit.allow(key, limit):
+            wait = ratelimit.rest_of_window()
+            logger.warning(
+                "Outbound budget spent: %s requests a minute to %s", limit, name
+            )
+            raise FetchError(
+                f"this site's budget of {limit} requests a minute to {name} is "
+                f"spent; trying again in {wait} s",
+                retry_after=wait,
+            )
+
+
 def _body(
-    data: bytes | Mapping[str, str] | None,
+    data: bytes | Mapping[str, str] | None, request_id: str
 ) -> tuple[bytes | None, dict[str, str]]:
-    base = {"User-Agent": user_agent(), "Accept-Encoding": "gzip, deflate"}
+    base = {"User-Agent": user_agent(request_id), "Accept-Encoding": "gzip, deflate"}
     if data is None or isinstance(data, bytes):
         return data, base
     form = urlencode(dict(data)).encode()

@@ -96,7 +96,9 @@ def read_citation(url: str) -> Citation:
     if urlsplit(url).scheme not in {"http", "https"}:
         raise ReblogError("Give the address of a web page, starting with https://.")
     try:
-        page = fetch("GET", url, timeout=PAGE_TIMEOUT, max_bytes=PAGE_MAX_BYTES)
+        page = fetch(
+            "GET", url, timeout=PAGE_TIMEOUT, max_bytes=PAGE_MAX_BYTES, ref="reblog"
+        )
     except FetchError as error:
         raise ReblogError(f"Could not read {url}: {error.reason}.") from error
     if not page.ok:

@@ -12,6 +12,7 @@ import logging
 
 from firsthand.compat import task
 from firsthand.crosstalk import verify
+from firsthand.crosstalk.fetch import fetching_for
 
 logger = logging.getLogger(__name__)
 
@@ -23,7 +24,8 @@ class VerificationFailed(Exception):
 
 @task()
 def verify_inbound_task(inbound_id: int, attempt: int = 1) -> str:
-    outcome = verify.verify(inbound_id, attempt)
+    with fetching_for(f"verifying received ping {inbound_id}"):
+        outcome = verify.verify(inbound_id, attempt)
     if outcome.retry_at is not None:
         _retry_later(inbound_id, attempt + 1, outcome.retry_at, outcome.error)
     if outcome.error:

@@ -15,6 +15,7 @@ import logging
 from firsthand.blog.models import Post
 from firsthand.compat import task
 from firsthand.crosstalk import send
+from firsthand.crosstalk.fetch import fetching_for
 
 logger = logging.getLogger(__name__)
 
@@ -38,7 +39,8 @@ def send_post_mentions_task(post_id: int) -> int:
 
 @task()
 def send_mention_task(outbound_id: int, attempt: int = 1) -> str:
-    outcome = send.send_one(outbound_id, attempt)
+    with fetching_for(f"sending mention {outbound_id}"):
+        outcome = send.send_one(outbound_id, attempt)
     if outcome.retry_at is not None:
         _retry_later(outbound_id, attempt + 1, outcome.retry_at)
     if outcome.error:

@@ -13,6 +13,7 @@ import logging
 from collections.abc import Iterable
 
 from firsthand.compat import task
+from firsthand.crosstalk.fetch import fetching_for
 from firsthand.syndication import push
 
 logger = logging.getLogger(__name__)
@@ -25,12 +26,14 @@ class DeliveryFailed(Exception):
 
 @task()
 def verify_subscription_task(subscription_id: int) -> str:
-    return push.verify(subscription_id)
+    with fetching_for(f"verifying WebSub subscription {subscription_id}"):
+        return push.verify(subscription_id)
 
 
 @task()
 def deliver_task(subscription_id: int, topic_path: str, attempt: int = 1) -> str:
-    outcome = push.deliver(subscription_id, topic_path, attempt)
+    with fetching_for(f"WebSub delivery to subscription {subscription_id}"):
+        outcome = push.deliver(subscription_id, topic_path, attempt)
     if outcome.retry_at is not None:
         _retry_later(subscription_id, topic_path, attempt + 1, outcome.retry_at)
     if outcome.error:

@@ -8,16 +8,28 @@ fails here at ``connect()`` rather than reaching anything.
 from __future__ import annotations
 
 import gzip
+import logging
+import re
 import time
 from collections.abc import Callable, Iterator
 
 import pytest
 from pytest_django import Settings
 
-from firsthand.crosstalk.fetch import FetchError, fetch, refusal, user_agent
+from firsthand.crosstalk.fetch import (
+    FetchError,
+    fetch,
+    fetching_for,
+    refusal,
+    user_agent,
+)
+from tests.harness.ssrf import DNS, REFUSED, fake_dns
 from tests.loopback import LoopbackServer, Reply, Seen, SocketGuard
 
 Serve = Callable[[Callable[[Seen], Reply]], LoopbackServer]
+
+# The per-host budget is counted in the shared guard cache (a database table here).
+pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
@@ -47,72 +59,6 @@ def serve(guard: SocketGuard) -> Iterator[Serve]:
 def canary(serve: Serve) -> LoopbackServer:
     """A server nothing may reach: every test asserts it counted no hit."""
     return serve(lambda seen: Reply(200, b"you should not see this"))
-
-
-def fake_dns(names: dict[str, list[str]]) -> Callable[[str, int], list[str]]:
-    """A resolver that knows only ``names``: tests never ask real DNS."""
-
-    def resolve(host: str, port: int) -> list[str]:
-        if host not in names:
-            raise FetchError(f"cannot resolve {host}")
-        return names[host]
-
-    return resolve
-
-
-DNS = fake_dns(
-    {
-        "localhost": ["127.0.0.1"],
-        "sneaky.example": ["127.0.0.1"],
-        "split.example": ["93.184.215.14", "10.0.0.7"],
-        "metadata.example": ["169.254.169.254"],
-    }
-)
-
-# {c} is the canary's port: had the guard let these through, it would count a hit.
-REFUSED = [
-    "http://127.0.0.1:{c}/",
-    "http://localhost:{c}/",
-    "http://LOCALHOST.:{c}/",
-    "http://sneaky.example:{c}/",
-    "http://split.example:{c}/",
-    "http://metadata.example/latest/meta-data/",
-    "http://127.1:{c}/",
-    "http://0177.0.0.1:{c}/",
-    "http://2130706433:{c}/",
-    "http://0x7f000001:{c}/",
-    "http://0x7f.1:{c}/",
-    "http://0:{c}/",
-    "http://0.0.0.0:{c}/",
-    "http://[::1]:{c}/",
-    "http://[::]:{c}/",
-    "http://[::ffff:127.0.0.1]:{c}/",
-    "http://[::ffff:7f00:1]:{c}/",
-    "http://[0:0:0:0:0:ffff:127.0.0.1]:{c}/",
-    "http://[::127.0.0.1]:{c}/",
-    "http://[64:ff9b::7f00:1]:{c}/",
-    "http://[2002:7f00:1::]:{c}/",
-    "http://10.0.0.1/",
-    "http://172.16.0.1/",
-    "http://192.168.1.1/",
-    "http://169.254.169.254/latest/meta-data/",
-    "http://100.64.0.1/",
-    "http://224.0.0.1/",
-    "http://255.255.255.255/",
-    "http://[fd00::1]/",
-    "http://[fe80::1%25lo]/",
-    "http://allowed@127.0.0.1:{c}/",
-    "http://127.0.0.1:{c}#@allowed/",
-    "http://allowed\\@127.0.0.1:{c}/",
-    "http://127.0.0.1\t:{c}/",
-    "http://\uff11\uff12\uff17.0.0.1:{c}/",  # full-width digits
-    "file:///etc/passwd",
-    "gopher://127.0.0.1:{c}/",
-    "ftp://127.0.0.1:{c}/",
-    "dict://127.0.0.1:{c}/",
-    "data:text/plain,hello",
-    "javascript:alert(1)",
-]
 
 
 @pytest.mark.parametrize("template", REFUSED)
@@ -145,9 +91,84 @@ def test_an_allowed_host_and_port_is_fetched(serve: Serve, settings: Settings) -
     assert result.headers["content-type"] == "text/plain; charset=utf-8"
     (seen,) = server.seen
     assert (seen.path, seen.query) == ("/page", {"x": "1"})
-    assert seen.headers["user-agent"] == user_agent()
-    assert user_agent().startswith("Firsthand/")
+    assert re.fullmatch(
+        r"Firsthand/\S+ \(\+http://\S+; request [0-9a-f]{16}\)",
+        seen.headers["user-agent"],
+    )
     assert seen.headers["host"] == server.host_port
+
+
+def test_each_request_carries_an_opaque_id_that_the_log_ties_to_its_job(
+    serve: Serve, settings: Settings, caplog: pytest.LogCaptureFixture
+) -> None:
+    # Plan test 25: a receiving admin can quote the id; this site's log says what
+    # the request was for. The id itself says nothing about the job.
+    server = serve(lambda seen: Reply(200, b"ok"))
+    settings.FIRSTHAND_FETCH_ALLOW = [server.host_port]
+    caplog.set_level(logging.INFO, logger="firsthand.crosstalk.fetch")
+    with fetching_for("verifying received ping 42"):
+        fetch("GET", server.url("/a"))
+    fetch("GET", server.url("/b"), ref="reblog")
+    ids = [s.headers["user-agent"].rsplit(" ", 1)[1].rstrip(")") for s in server.seen]
+    assert len(set(ids)) == 2
+    assert "42" not in ids[0]
+    assert "reblog" not in ids[1]
+    logged = [r.getMessage() for r in caplog.records]
+    first = server.url("/a")
+    assert (
+        f"Fetching GET {first} (request {ids[0]} for verifying received ping 42)"
+        in (logged)
+    )
+    assert f"Fetching GET {server.url('/b')} (request {ids[1]} for reblog)" in logged
+    assert user_agent().startswith("Firsthand/")
+
+
+def test_one_host_gets_at_most_its_budget_a_minute(
+    serve: Serve, settings: Settings, fresh_minute: None
+) -> None:
+    # Plan test 25: a flood of pings naming one victim cannot make this site
+    # hammer it. Names count apart; one address counts all names sharing it.
+    server = serve(lambda seen: Reply(200, b"ok"))
+    names = [f"host{n}.example" for n in range(5)]
+    resolve = fake_dns({name: ["127.0.0.1"] for name in names})
+    settings.FIRSTHAND_FETCH_ALLOW = [f"{name}:{server.port}" for name in names]
+    settings.FIRSTHAND_OUTBOUND_PER_HOST_PER_MINUTE = 3
+
+    def get(name: str) -> None:
+        fetch("GET", f"http://{name}:{server.port}/", resolver=resolve)
+
+    for _ in range(3):
+        get(names[0])
+    with pytest.raises(
+        FetchError, match="budget of 3 requests a minute to host0"
+    ) as spent:
+        get(names[0])
+    assert not spent.value.refused  # not a "no": a "not now"
+    assert spent.value.retry_after is not None
+    assert 1 <= spent.value.retry_after <= 60
+    for name in names[1:4]:  # other names: their own 3 each, up to 12 per address
+        for _ in range(3):
+            get(name)
+    with pytest.raises(
+        FetchError, match=r"budget of 12 requests a minute to 127\.0\.0\.1"
+    ):
+        get(names[4])
+    assert server.hits == 12
+
+
+def test_every_redirect_hop_spends_budget(
+    serve: Serve, settings: Settings, fresh_minute: None
+) -> None:
+    def hop(seen: Seen) -> Reply:
+        n = int(seen.path.strip("/") or 0)
+        return Reply(302, b"", {"Location": f"/{n + 1}"})
+
+    server = serve(hop)
+    settings.FIRSTHAND_FETCH_ALLOW = [server.host_port]
+    settings.FIRSTHAND_OUTBOUND_PER_HOST_PER_MINUTE = 4
+    with pytest.raises(FetchError, match="budget of 4"):
+        fetch("GET", server.url("/"))
+    assert server.hits == 4
 
 
 def test_the_allowance_is_exact(

@@ -25,6 +25,7 @@ from firsthand.blog import publishing
 from firsthand.blog.models import Post
 from firsthand.crosstalk import send, tasks_outbound
 from firsthand.crosstalk.models import Outbound
+from tests.harness.ssrf import DNS, REFUSED
 from tests.loopback import LoopbackServer, Reply, Seen, SocketGuard
 
 pytestmark = pytest.mark.django_db
@@ -448,6 +449,43 @@ def test_a_link_to_a_loopback_address_is_refused_before_anything_is_sent(
     assert told.status == Outbound.Status.FAILED
     assert "loopback" in told.last_error
     assert "link-local" in row("http://169.254.169.254/x").last_error
+
+
+@pytest.mark.parametrize("how", ["Link header", "<link>", "<a rel>", "relative"])
+def test_no_endpoint_from_the_ssrf_corpus_is_ever_called(
+    how: str,
+    start_peer: Start,
+    publish: Callable[[str], Post],
+    settings: Settings,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Plan test 21: an allowed page advertises its endpoint at every corpus address
+    # (and, "relative", at paths that resolve onto a forbidden loopback port).
+    monkeypatch.setattr("firsthand.crosstalk.fetch.system_resolver", DNS)
+    settings.FIRSTHAND_OUTBOUND_PER_HOST_PER_MINUTE = 1000  # one host serves all
+    canary = start_peer(endpoints={"/wm": Reply(202)}, allowed=False)
+    c = canary.server.port
+    if how == "relative":
+        endpoints = [f"//127.0.0.1:{c}/wm", f"//localhost:{c}/wm", f"//[::1]:{c}/wm"]
+    else:
+        endpoints = [t.format(c=c) for t in REFUSED]
+    pages: dict[str, Reply] = {}
+    for n, endpoint in enumerate(endpoints):
+        if how == "Link header":
+            if any(ord(ch) < 32 or ord(ch) > 126 for ch in endpoint):
+                continue  # cannot travel in a header line as it is
+            pages[f"/p{n}"] = page(Link=f'<{endpoint}>; rel="webmention"')
+        elif how == "<a rel>":
+            pages[f"/p{n}"] = page(f'<a rel="webmention" href="{endpoint}">wm</a>')
+        else:
+            pages[f"/p{n}"] = page(f'<link rel="webmention" href="{endpoint}">')
+    luring = start_peer(pages=pages)
+    publish(" ".join(f"[{n}]({luring.url(path)})" for n, path in enumerate(pages)))
+    assert canary.server.hits == 0
+    assert len(luring.server.seen) == len(pages)  # one GET per page, no POST
+    for path in pages:
+        told = row(luring.url(path))
+        assert told.status in (Outbound.Status.FAILED, Outbound.Status.NO_ENDPOINT)
 
 
 def test_an_endpoint_on_a_private_address_is_refused(
