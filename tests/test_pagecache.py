@@ -137,6 +137,20 @@ def test_a_second_anonymous_read_is_answered_from_memory(get: Get, post: Post) -
     assert second.header("X-Content-Type-Options") == "nosniff"
 
 
+def test_a_bad_host_is_refused_even_when_the_page_is_kept(get: Get, post: Post) -> None:
+    # Plan section 0 item 11: Django checks Host only when asked; the cache must
+    # not answer for a host the site does not serve (nor keep a page built for it).
+    url = post.get_absolute_url()
+    assert get(url).status.startswith("200")
+    assert get(url).hit
+    for host in ("evil.example", "testserver.evil.example", "testserver:80@evil"):
+        refused = get(url, host=host)
+        assert refused.status.startswith("400"), host
+        assert not refused.hit
+        assert b"Ada" not in refused.body
+    assert get(url).hit  # the real page is still kept
+
+
 def test_every_reader_gets_the_same_page_and_a_ticket_of_their_own(
     get: Get, post: Post
 ) -> None:
