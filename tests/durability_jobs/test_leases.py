@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime
 import time
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -34,10 +33,9 @@ LEASE = 30
 
 
 @pytest.fixture
-def queue(settings: Settings) -> Iterator[None]:
+def queue(settings: Settings) -> None:
     settings.TASKS = DATABASE_TASKS
     settings.FIRSTHAND_JOB_LEASE = LEASE
-    yield
 
 
 def enqueue_job() -> DBTaskResult[..., Any]:
@@ -176,7 +174,8 @@ def test_the_next_worker_runs_a_job_left_by_a_killed_one(
         call_command("worker", "--batch", verbosity=0)
     job = DBTaskResult.objects.get(pk=result.id)
     assert job.status == TaskResultStatus.SUCCESSFUL
-    assert job.worker_ids[0] == "worker-killed" and len(job.worker_ids) == 2
+    assert job.worker_ids[0] == "worker-killed"
+    assert len(job.worker_ids) == 2
     # Intake queued its own job about the comment too: every job ran, and ada
     # heard of the comment once (the second job found the email's key sent).
     assert set(DBTaskResult.objects.values_list("status", flat=True)) == {
