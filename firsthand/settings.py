@@ -155,6 +155,7 @@ INSTALLED_APPS = [
     "firsthand.crosstalk",
     "firsthand.syndication",
     "firsthand.portability",
+    "firsthand.jobs",
 ]
 
 MIDDLEWARE = [
@@ -283,6 +284,9 @@ CACHES: dict[str, dict[str, Any]] = {
 TASKS: dict[str, dict[str, Any]] = {
     "default": {"BACKEND": "django_tasks_db.DatabaseBackend", "QUEUES": ["default"]}
 }
+# A job whose worker stops beating for this long (killed, machine gone) is run
+# again by another worker (firsthand/jobs/leases.py, docs/deployment.md).
+FIRSTHAND_JOB_LEASE = env_int("FIRSTHAND_JOB_LEASE", 60, minimum=1)
 
 # --- Email -----------------------------------------------------------------------
 

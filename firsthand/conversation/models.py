@@ -289,10 +289,16 @@ class Follow(models.Model):
 
 class SentEmail(models.Model):
     """One row per email sent, keyed by what it is about: a job run twice (a
-    worker restarted mid-job) finds the row and sends nothing twice."""
+    worker restarted mid-job) finds the row and sends nothing twice.
+
+    ``pending`` while the mail server is being talked to; ``job`` names the job
+    sending it, so the same job run again after its worker died sends it again
+    (with the same Message-ID) instead of losing it (``mail.send_once``)."""
 
     key = models.CharField(max_length=300, unique=True)
     sent_at = models.DateTimeField(default=timezone.now)
+    pending = models.BooleanField(default=False)
+    job = models.CharField(max_length=64, blank=True, default="")
 
     def __str__(self) -> str:
         return self.key

@@ -201,7 +201,14 @@ def request_confirmation(
     if not marked or not follows:
         return 0
     email = follows[0].email
-    _send_confirmation(email, follows, now)
+    try:
+        _send_confirmation(email, follows, now)
+    except Exception:
+        # Not sent: unmark them, so the job's retry asks again.
+        Follow.objects.filter(pk__in=[f.pk for f in follows], requested_at=now).update(
+            requested_at=None
+        )
+        raise
     return marked
 
 

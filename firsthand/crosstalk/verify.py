@@ -226,6 +226,14 @@ def _answered(inbound: Inbound) -> int | None:
 
 
 def _hand_over(inbound: Inbound, reading: Reading) -> Outcome:
+    if inbound.protocol != Inbound.Protocol.WEBMENTION:
+        # Only a Webmention updates what it made (section 3.2.4; intake revises
+        # it in place). A pingback or trackback from a source that already has
+        # its response is that response: this job ran before and its worker was
+        # killed before the ping was marked (docs/deployment.md, Background jobs).
+        earlier = _earlier_responses(inbound)
+        if earlier:
+            return _finish(inbound, Inbound.Status.ACCEPTED, "", response=earlier[0])
     try:
         response = intake.receive(submission_for(inbound, reading))
     except intake.AlreadyReceived as received:

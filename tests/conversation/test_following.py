@@ -324,8 +324,9 @@ def test_followers_hear_of_a_response_even_if_asking_to_confirm_failed(
     monkeypatch.setattr(notify, "notify_author", author)
     monkeypatch.setattr(notify, "request_confirmation", broken)
     monkeypatch.setattr(notify, "notify_followers", followers)
-    with pytest.raises(ConnectionError):
+    with pytest.raises(tasks.MailFailed) as failed:
         tasks.published_task.call(7)
+    assert isinstance(failed.value.__cause__, ConnectionError)
     assert done == ["author", "confirm", "followers of 7"]
 
 

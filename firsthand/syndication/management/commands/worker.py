@@ -1,15 +1,19 @@
-"""``firsthand worker``: run background jobs (WebSub verifications and pushes)."""
+"""``firsthand worker``: run background jobs (WebSub, pings, emails) under a lease."""
 
 from __future__ import annotations
 
+import logging
+import os
 from argparse import ArgumentParser
 from typing import Any
 
-from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
+from django.utils.autoreload import DJANGO_AUTORELOAD_ENV, run_with_reloader
 from django_tasks_db.backend import DatabaseBackend
 
 from firsthand.compat import task_backends
+from firsthand.jobs import leases
+from firsthand.jobs.worker import LeasedWorker
 from firsthand.syndication import push
 
 
@@ -19,8 +23,9 @@ class Command(BaseCommand):
         "WebSub subscribers, pushing new posts and comments to them, retrying "
         "failed pushes) waits in the database until a worker runs it: keep one "
         "running beside `firsthand serve`, with the same settings. Ctrl+C or "
-        "SIGTERM stops it after the job at hand; a job cut short by kill -9 stays "
-        "in the table as RUNNING (see docs/protocols/websub.md)."
+        "SIGTERM stops it after the job at hand; a job cut short by kill -9 runs "
+        "again once its lease ends (FIRSTHAND_JOB_LEASE seconds; see "
+        "docs/deployment.md, Background jobs)."
     )
 
     def add_arguments(self, parser: ArgumentParser) -> None:
@@ -62,14 +67,37 @@ class Command(BaseCommand):
         expired = push.expire_leases()
         if expired and options["verbosity"]:
             self.stdout.write(f"Marked {expired} WebSub subscription(s) expired.")
-        call_command(
-            "db_worker",
+        self._configure_logging(options["verbosity"])
+        worker = LeasedWorker(
+            queue_names=["default"],
             interval=options["interval"],
             batch=options["batch"],
-            max_tasks=options["max_tasks"],
-            reload=options["reload"],
+            backend_name="default",
             startup_delay=not options["batch"],
-            verbosity=options["verbosity"],
-            stdout=self.stdout,
-            stderr=self.stderr,
+            max_tasks=options["max_tasks"],
+            worker_id=leases.new_worker_id(),
+            excluded_queue_names=[],
         )
+
+        def run() -> None:
+            # The heartbeat lives exactly as long as the loop that claims jobs.
+            with leases.Heartbeat(worker.worker_id, on_lost=worker.stop_after_this_job):
+                worker.run()
+
+        if options["reload"]:
+            if os.environ.get(DJANGO_AUTORELOAD_ENV) == "true":
+                worker.configure_signals()  # only the child runs jobs
+            run_with_reloader(run)
+        else:
+            worker.configure_signals()
+            run()
+
+    def _configure_logging(self, verbosity: int) -> None:
+        """What db_worker does: job and lease messages on this command's output,
+        unless the site's LOGGING already sends them somewhere."""
+        level = {0: logging.CRITICAL, 1: logging.INFO}.get(verbosity, logging.DEBUG)
+        for name in ("django_tasks", "django_tasks_db", "firsthand.jobs"):
+            logger = logging.getLogger(name)
+            logger.setLevel(level)
+            if not logger.hasHandlers():
+                logger.addHandler(logging.StreamHandler(self.stdout))
