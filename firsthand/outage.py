@@ -38,6 +38,8 @@ from __future__ import annotations
 import logging
 import sqlite3
 import sys
+import threading
+import time
 import xmlrpc.client
 from collections.abc import Callable
 from typing import Any
@@ -84,7 +86,7 @@ COMMENT_VIEW = "conversation:respond"
 TEXT = "text/plain; charset=utf-8"
 XML = "text/xml; charset=utf-8"
 MACHINE_MESSAGE = (
-    "The site's database is unavailable for a moment; nothing was stored. "
+    "The site's database is unavailable for a moment. "
     f"Try again in {RETRY_AFTER_SECONDS} seconds."
 )
 
@@ -222,6 +224,30 @@ def _given_back(request: HttpRequest) -> dict[str, Any]:
     }
 
 
+class LogPace:
+    """At most one line a second: an outage answers hundreds of requests a
+    second, and a log that floods the disk makes a full disk worse."""
+
+    def __init__(self, seconds: float = 1.0) -> None:
+        self.seconds = seconds
+        self.lock = threading.Lock()
+        self.last = -seconds
+        self.skipped = 0
+
+    def count(self) -> int | None:
+        """None: stay quiet; else log now, mentioning this many skipped."""
+        now = time.monotonic()
+        with self.lock:
+            if now - self.last < self.seconds:
+                self.skipped += 1
+                return None
+            skipped, self.skipped, self.last = self.skipped, 0, now
+            return skipped
+
+
+_quiet = LogPace()
+
+
 @receiver(got_request_exception, dispatch_uid="firsthand.outage.mark")
 def _mark(sender: object, request: HttpRequest | None = None, **kwargs: Any) -> None:
     """An error Django turned into a 500 outside a view: remember it was an
@@ -253,13 +279,16 @@ class DatabaseOutage:
 
     def _unavailable(self, request: HttpRequest, error: Exception) -> HttpResponse:
         discard_broken_connections()
-        logger.warning(
-            "503 for %s %s: database unavailable (%s: %s)",
-            request.method,
-            request.path,
-            type(error).__name__,
-            one_line(error),
-        )
+        quiet = _quiet.count()
+        if quiet is not None:
+            logger.warning(
+                "503 for %s %s: database unavailable (%s: %s)%s",
+                request.method,
+                request.path,
+                type(error).__name__,
+                one_line(error),
+                f"; {quiet} more 503s not logged in the last second" if quiet else "",
+            )
         response = answer(request)
         # The line above is the one line; Django's own "Service Unavailable" is
         # left out (django.utils.log.log_response honours this flag).
