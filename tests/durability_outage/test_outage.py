@@ -29,7 +29,6 @@ import psycopg
 import pytest
 from django.db import OperationalError, connection
 from django.db.utils import DatabaseErrorWrapper, Error
-from django.test import override_settings
 from django.urls import reverse
 from psycopg import sql
 
@@ -41,8 +40,9 @@ from firsthand.crosstalk.models import Inbound
 from firsthand.outage import RETRY_AFTER_SECONDS, unavailable
 from firsthand.sqlite.base import _queue_for
 from tests.conftest import ReaderClient
+from tests.durability_outage.outage_site import OutageSite, issue_tickets
 from tests.harness.pgcluster import PgCluster, unavailable_reason
-from tests.sites import Site, free_port
+from tests.sites import free_port
 
 # --- Which errors are an outage ---------------------------------------------------
 
@@ -267,49 +267,8 @@ def test_machine_endpoints_answer_503_in_their_own_form(
 
 # --- A4: a real server, a private PostgreSQL cluster crashed under comments --------
 
-SITE_KEY = "outage-test-key-" + "k" * 40
 CLIENTS = 4
 OUTAGE_SECONDS = 5.0
-
-
-class OutageSite(Site):
-    """A ``firsthand serve`` on a database URL of the test's, with a known secret
-    key (the test issues form tickets itself) and flood control off."""
-
-    def __init__(self, data_dir: Path, database_url: str) -> None:
-        super().__init__(data_dir, worker=False)
-        self.database_url = database_url
-
-    def env(self) -> dict[str, str]:
-        env = super().env()
-        env.update(
-            DATABASE_URL=self.database_url,
-            FIRSTHAND_SECRET_KEY=SITE_KEY,
-            FIRSTHAND_FLOOD_PER_HOUR="0",
-        )
-        return env
-
-    def publish(self, title: str) -> tuple[int, str]:
-        """A post by Ada; its id and path."""
-        printed = self.python(
-            "from django.contrib.auth.models import User\n"
-            "from firsthand.blog import publishing\n"
-            "from firsthand.blog.models import Author, Post\n"
-            "user, _ = User.objects.get_or_create(username='ada')\n"
-            "author, _ = Author.objects.get_or_create(user=user, defaults=dict(\n"
-            "    slug='ada-quill', display_name='Ada Quill'))\n"
-            f"post = publishing.publish_post(Post(title={title!r},\n"
-            "    body='Prices, frames and phone calls.', author=author))\n"
-            "print(post.pk, post.get_absolute_url())\n"
-        )
-        number, path = printed.split()
-        return int(number), path
-
-
-def issue_tickets(count: int) -> list[str]:
-    """Form tickets as the site hands them out (its key), a minute old."""
-    with override_settings(SECRET_KEY=SITE_KEY):
-        return [tickets.issue(now=time.time() - 60) for _ in range(count)]
 
 
 @dataclasses.dataclass
