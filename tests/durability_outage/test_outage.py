@@ -15,6 +15,7 @@ import dataclasses
 import logging
 import re
 import sqlite3
+import subprocess
 import threading
 import time
 import types
@@ -27,7 +28,7 @@ from typing import Any
 import httpx
 import psycopg
 import pytest
-from django.db import OperationalError, connection
+from django.db import OperationalError, connection, transaction
 from django.db.utils import DatabaseErrorWrapper, Error
 from django.urls import reverse
 from psycopg import sql
@@ -42,7 +43,7 @@ from firsthand.sqlite.base import _queue_for
 from tests.conftest import ReaderClient
 from tests.durability_outage.outage_site import OutageSite, issue_tickets
 from tests.harness.pgcluster import PgCluster, unavailable_reason
-from tests.sites import free_port
+from tests.sites import FIRSTHAND, free_port
 
 # --- Which errors are an outage ---------------------------------------------------
 
@@ -142,11 +143,11 @@ only_sqlite = pytest.mark.skipif(
 
 @pytest.fixture
 def writer_lock_held(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    """Another writer holds the database's write lock; ours waits 0.3 s for it
+    """Another writer holds the database's write lock; ours waits 0.1 s for it
     (the busy timeout, 20 s in production) and gives up with "database is
     locked", as under a long import or a stuck process."""
     connection.ensure_connection()
-    monkeypatch.setitem(connection.settings_dict["OPTIONS"], "timeout", 0.3)
+    monkeypatch.setitem(connection.settings_dict["OPTIONS"], "timeout", 0.1)
     queue = _queue_for(f"{connection.settings_dict['NAME']}-writers.lock")
     queue.take(5)
     try:
@@ -216,7 +217,7 @@ def test_reads_go_on_and_writes_come_back_without_a_restart(
     bob = ReaderClient(raise_request_exception=False)
     form = comment_form(post, "Prices online save everyone a phone call.")
     queue = _queue_for(f"{connection.settings_dict['NAME']}-writers.lock")
-    monkeypatch.setitem(connection.settings_dict["OPTIONS"], "timeout", 0.3)
+    monkeypatch.setitem(connection.settings_dict["OPTIONS"], "timeout", 0.1)
     connection.ensure_connection()
     queue.take(5)
     try:
@@ -488,3 +489,69 @@ def stored_tickets(url: str, post_id: int) -> dict[str, int]:
             [post_id],
         ).fetchall()
     return {str(ticket): int(count) for ticket, count in rows}
+
+
+# --- A6: the durability settings in force, not only in the settings file ----------
+
+
+@only_sqlite
+def test_sqlite_transactions_take_the_write_lock_at_begin(
+    transactional_db: None,
+) -> None:
+    """IMMEDIATE: even a transaction that has only read holds the write lock, so
+    two writers queue instead of failing when a read upgrades to a write."""
+    name = connection.settings_dict["NAME"]
+    other = sqlite3.connect(name, timeout=0, isolation_level=None)
+    try:
+        with transaction.atomic():
+            assert Post.objects.count() == 0  # a read, nothing written
+            with pytest.raises(sqlite3.OperationalError, match="database is locked"):
+                other.execute("BEGIN IMMEDIATE")
+        other.execute("BEGIN IMMEDIATE")  # free again after the commit
+        other.execute("ROLLBACK")
+    finally:
+        other.close()
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="runs once per CI, in the PostgreSQL pass; uses a private cluster",
+)
+def test_serve_refuses_a_postgresql_that_can_corrupt(
+    cluster: PgCluster, tmp_path: Path
+) -> None:
+    """With fsync=off (set on a private server: the shared one keeps its
+    defaults), ``firsthand serve`` stops at its system check (firsthand.E001);
+    with synchronous_commit=off it only warns (firsthand.W003)."""
+    cluster.create_database("firsthand_durability")
+    site = OutageSite(tmp_path / "site", cluster.url("firsthand_durability"))
+    site.data_dir.mkdir()
+    with psycopg.connect(cluster.url("postgres"), autocommit=True) as database:
+        database.execute("ALTER SYSTEM SET fsync = off")
+        database.execute("SELECT pg_reload_conf()")
+
+    def firsthand(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [FIRSTHAND, *args],
+            env=site.env(),
+            cwd=site.data_dir,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            check=False,
+        )
+
+    refused = firsthand("serve", "--host", "127.0.0.1", "--port", str(free_port()))
+    assert refused.returncode != 0
+    assert "firsthand.E001" in refused.stderr
+    assert "fsync=off" in refused.stderr
+
+    with psycopg.connect(cluster.url("postgres"), autocommit=True) as database:
+        database.execute("ALTER SYSTEM SET fsync = on")
+        database.execute("ALTER SYSTEM SET synchronous_commit = off")
+        database.execute("SELECT pg_reload_conf()")
+    warned = firsthand("check", "--database", "default")
+    assert warned.returncode == 0, warned.stderr
+    assert "firsthand.W003" in warned.stderr + warned.stdout
+    assert "firsthand.E001" not in warned.stderr + warned.stdout
