@@ -38,6 +38,7 @@ import datetime
 import fcntl
 import gzip
 import hashlib
+import logging
 import mmap
 import os
 import re
@@ -54,6 +55,8 @@ from django.db import transaction
 from django.http import HttpResponseBase
 
 from firsthand.conversation import tickets
+
+logger = logging.getLogger(__name__)
 
 MARK = "firsthand_page_cache"
 # Paths that are never cached, whatever their views say.
@@ -165,13 +168,18 @@ class Stamps:
         os.makedirs(self.folder, exist_ok=True)
         fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
         size = self.SLOTS * 8
-        if os.fstat(fd).st_size < size:
-            fcntl.flock(fd, fcntl.LOCK_EX)
-            try:
-                if os.fstat(fd).st_size < size:
-                    os.ftruncate(fd, size)
-            finally:
-                fcntl.flock(fd, fcntl.LOCK_UN)
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        try:
+            # Real blocks, not a sparse file: a write through the map into a hole
+            # on a full disk kills the process with SIGBUS. Allocating also fills
+            # the holes of a file an older version left sparse.
+            os.posix_fallocate(fd, 0, size)
+        except OSError as error:  # a full disk now, or a file system without it
+            logger.warning("Page cache counters not preallocated: %s", error)
+            if os.fstat(fd).st_size < size:
+                os.ftruncate(fd, size)
+        finally:
+            fcntl.flock(fd, fcntl.LOCK_UN)
         return fd
 
     def _mapped(self) -> mmap.mmap:
