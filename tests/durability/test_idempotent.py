@@ -11,6 +11,7 @@ first copy).
 
 from __future__ import annotations
 
+import re
 import threading
 from pathlib import Path
 
@@ -83,7 +84,9 @@ def test_a9_the_same_form_three_times_at_once_stores_one_comment(
             assert [a.status_code for a in answers] == [302, 302, 302], app.logs()
             locations = {a.headers["location"] for a in answers}
             assert len(locations) == 1, locations
-            assert "#comment-" in answers[0].headers["location"]
+            # Held (sent within 3 s of the page: the timing layer's "too fast"),
+            # so its anchor names it by id: the same for all three answers.
+            assert re.search(r"#(comment|pending)-\d+$", locations.pop())
             stored = app.python(
                 "from firsthand.conversation.models import Response\n"
                 f"print(Response.objects.filter(ticket={nonce!r}).count(),"
