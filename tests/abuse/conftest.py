@@ -4,6 +4,7 @@ deployment can have, with keys of this run's own (cleaned up, never a FLUSHDB)."
 from __future__ import annotations
 
 import os
+import socket
 import uuid
 from collections.abc import Iterator
 from typing import Any
@@ -14,9 +15,11 @@ from django.core.cache import caches
 from django.test import override_settings
 
 REDIS_URL = os.environ.get("FIRSTHAND_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
+# As firsthand.settings configures it without Redis (never culled).
 DATABASE_GUARD = {
     "BACKEND": "django.core.cache.backends.db.DatabaseCache",
     "LOCATION": "firsthand_guard_cache",
+    "OPTIONS": {"MAX_ENTRIES": 1_000_000},
 }
 
 
@@ -67,3 +70,12 @@ def guard_backend(request: pytest.FixtureRequest, run_token: str) -> Iterator[st
         if request.param == "redis":
             drop_redis_keys(run_token)
         caches["guard"].close()
+
+
+@pytest.fixture
+def closed_port() -> int:
+    """A loopback port nothing listens on (a Redis that is down)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+    return port

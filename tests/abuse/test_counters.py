@@ -165,3 +165,11 @@ def test_two_server_processes_hammering_one_key_let_exactly_the_ceiling_through(
     assert sum(flooded) == 60, flooded
     assert min(flooded) > 0, flooded
     assert settings.FIRSTHAND_FLOOD_PER_HOUR == 0  # the parent's settings untouched
+
+
+def test_the_guard_table_never_culls_live_counters(db: None) -> None:
+    # Django's database cache deletes a third of its rows past MAX_ENTRIES (300 by
+    # default): made-up names would wipe every throttle. The site's configuration
+    # (no Redis here) raises the ceiling, and the fixtures use that configuration.
+    assert settings.CACHES["guard"] == DATABASE_GUARD
+    assert settings.CACHES["guard"]["OPTIONS"]["MAX_ENTRIES"] >= 1_000_000
