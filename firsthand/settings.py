@@ -403,3 +403,17 @@ LOGGING: dict[str, Any] = {
         ),
     },
 }
+
+# --- Login throttling (firsthand/login.py; docs/deployment.md) -----------------
+# Sign-in attempts per client address and account name in each window, counted
+# before any password is hashed; 0 turns throttling off. The per-address and
+# per-account ceilings are 4 and 40 times this.
+FIRSTHAND_LOGIN_ATTEMPTS = env_int("FIRSTHAND_LOGIN_ATTEMPTS", 5)
+FIRSTHAND_LOGIN_WINDOW_MINUTES = env_int(
+    "FIRSTHAND_LOGIN_WINDOW_MINUTES", 15, minimum=1
+)
+# The guard table must never cull live counters: Django's database cache deletes a
+# third of its rows once it holds MAX_ENTRIES (300 by default), so 300 made-up names
+# would have wiped every throttle. Expired rows go first; live ones only past this.
+if CACHES["guard"]["BACKEND"].endswith(".DatabaseCache"):
+    CACHES["guard"]["OPTIONS"] = {"MAX_ENTRIES": 1_000_000}

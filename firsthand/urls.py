@@ -7,7 +7,7 @@ from typing import Any
 from django.contrib import admin
 from django.urls import include, path, register_converter
 
-from firsthand import pagecache
+from firsthand import login, pagecache
 from firsthand.blog import legacy_views as legacy, views as blog
 from firsthand.conversation import (
     addressing_views,
@@ -312,6 +312,8 @@ crosstalk_patterns = (
 )
 
 urlpatterns = [
+    # Sign-in attempts are counted before a password is hashed (firsthand/login.py).
+    path("admin/login/", login.admin_login),
     path("admin/", admin.site.urls),
     # --- Syndication: sitemap and robots, at the root where crawlers look for them.
     path("", include(sitemap_patterns)),
@@ -327,6 +329,7 @@ urlpatterns = [
     path("", include(blog_patterns)),
 ]
 
+admin.site.login_form = login.ThrottledAuthenticationForm
 admin.site.site_header = "Firsthand"
 admin.site.site_title = "Firsthand admin"
 admin.site.index_title = "Write and moderate"

@@ -24,10 +24,26 @@ def context_for(submission: Submission) -> JudgeContext:
             "kind", "value", "action"
         )
     )
-    email = submission.author_email
-    first = bool(email) and not (
-        Response.objects.visible().filter(written_by(email)).exists()
-    )
     return JudgeContext(
-        policy=policy(), block_rules=rules, counts=DatabaseCounts(), first_comment=first
+        policy=policy(),
+        block_rules=rules,
+        counts=DatabaseCounts(),
+        first_comment=is_first(submission),
     )
+
+
+def is_first(submission: Submission) -> bool:
+    """No approved response proven to be this author's yet.
+
+    From the comment form, typing a regular's address proves nothing (anyone can
+    type it): the browser must show, with its signed cookie (``mine``), that it
+    posted one of that address's approved responses. Other sources keep the plain
+    address match: an import is the site's own history, and pings carry no address.
+    """
+    email = submission.author_email
+    if not email:
+        return False
+    earlier = Response.objects.visible().filter(written_by(email))
+    if submission.source == "form":
+        earlier = earlier.filter(pk__in=submission.known_ids)
+    return not earlier.exists()

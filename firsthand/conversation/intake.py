@@ -101,10 +101,16 @@ def receive(submission: Submission) -> Response:
         near = rules.find_near_duplicate(submission.body, history, now)
 
     if not trusted:
-        wait = flood.seconds_to_wait(submission.ip_address, submission.author_email)
+        try:
+            wait = flood.seconds_to_wait(submission.ip_address, submission.author_email)
+            unchecked = False
+        except flood.Unavailable:  # the shared cache is down: keep it, held
+            wait, unchecked = 0, True
         if wait:
             raise Rejected({"__all__": [rules.wait_message(wait)]})
         judgement = spam.judge(submission, guard.context_for(submission))
+        if unchecked:
+            judgement = flood.held(judgement)
     status: str
     if duplicate is not None:  # the same text as an earlier spam: spam again
         status, reasons = Response.Status.SPAM, [_repeat_of_spam(duplicate)]

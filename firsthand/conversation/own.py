@@ -122,6 +122,8 @@ def _submission_of(response: Response, body: str) -> Submission:
         user_agent=response.user_agent,
         source=response.source,
         form_age=age,
+        # Only the browser that posted it may edit it (``refusal``).
+        known_ids=(response.pk,),
     )
 
 

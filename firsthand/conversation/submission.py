@@ -42,6 +42,9 @@ class Submission:
     ticket: str = ""
     form_age: float | None = None
     honeypot: str = ""
+    # Responses this browser proved it posted (its signed cookie, conversation.mine):
+    # a returning commenter's proof of their address (conversation.guard).
+    known_ids: tuple[int, ...] = ()
 
     def replace(self, **changes: object) -> Submission:
         return dataclasses.replace(self, **changes)  # type: ignore[arg-type]

@@ -255,6 +255,7 @@ def respond(request: HttpRequest, post_id: int) -> HttpResponseBase:
         ticket=ticket.nonce,
         form_age=ticket.age,
         honeypot=data["leave_blank"],
+        known_ids=tuple(mine.read(request)),
     )
     try:
         if number and parent is None:

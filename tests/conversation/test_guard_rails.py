@@ -346,7 +346,9 @@ def test_hold_first_comments_holds_newcomers_only(post: Post) -> None:
     first = intake.receive(submission_for(post, author_email="new@example.org"))
     assert first.status == Response.Status.PENDING
     moderation.approve(first)
-    second = intake.receive(submission_for(post, author_email="new@example.org"))
+    second = intake.receive(
+        submission_for(post, author_email="new@example.org", known_ids=(first.pk,))
+    )
     assert second.status == Response.Status.VISIBLE
 
 

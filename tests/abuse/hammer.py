@@ -1,0 +1,57 @@
+"""One process of a concurrency test, as one server worker would be.
+
+    python -m tests.abuse.hammer '{"key": ..., "ceiling": ..., "attempts": ...,
+                                   "guard": {...}}'
+
+It says "ready" and waits for a line on its standard input; then it tries
+``ratelimit.allow`` ``attempts`` times and writes how many got through; after one
+more line it does the same with flood control. It runs with the test settings on
+the test's own database (DATABASE_URL) and the guard cache the spec names.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from typing import Any
+
+
+def say(line: str) -> None:
+    sys.stdout.write(f"{line}\n")
+    sys.stdout.flush()
+
+
+def main(spec: dict[str, Any]) -> int:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "tests.settings")
+    import django
+    from django.conf import settings
+
+    settings.CACHES["guard"] = spec["guard"]
+    settings.FIRSTHAND_FLOOD_INTERVAL = 0
+    settings.FIRSTHAND_FLOOD_PER_HOUR = int(str(spec["ceiling"]))
+    django.setup()
+
+    from firsthand import ratelimit
+    from firsthand.conversation import flood
+
+    attempts = int(str(spec["attempts"]))
+    key = str(spec["key"])
+    ceiling = int(str(spec["ceiling"]))
+    say("ready")
+    sys.stdin.readline()  # the parent says go once every process is ready
+    allowed = sum(
+        ratelimit.allow(f"{key}:allow", ceiling, window=3600) for _ in range(attempts)
+    )
+    say(str(allowed))
+    sys.stdin.readline()
+    # One address posting as fast as it can, with a new email each time.
+    flooded = sum(
+        flood.seconds_to_wait(f"{key}-flood", f"{n}.{os.getpid()}@example.org") == 0
+        for n in range(attempts)
+    )
+    return flooded
+
+
+if __name__ == "__main__":
+    say(str(main(json.loads(sys.argv[1]))))
