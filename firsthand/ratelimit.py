@@ -24,6 +24,7 @@ from django.core.cache import caches
 from django.core.cache.backends.base import BaseCache
 from django.core.cache.backends.db import DatabaseCache
 from django.db import DatabaseError, connections, router, transaction
+from django.utils import timezone
 
 MINUTE = 60
 
@@ -81,25 +82,36 @@ def _reachable(what: str) -> Iterator[None]:
 def count(key: str, *, timeout: int) -> int:
     """Add one to ``key`` (made with ``timeout`` seconds to live if it is new) and
     return the new count, atomically across processes."""
+    return _add(key, 1, timeout=timeout)
+
+
+def uncount(key: str, *, timeout: int) -> None:
+    """Take back one ``count`` (a refused attempt that should not weigh)."""
+    _add(key, -1, timeout=timeout)
+
+
+def _add(key: str, delta: int, *, timeout: int) -> int:
     cache = _guard()
     with _reachable(f"counting {key}"), _one_at_a_time(cache, key):
+        if isinstance(cache, DatabaseCache):
+            # Django's incr on this backend writes the new value with the cache's
+            # default timeout (300 s), so a counter made for an hour would vanish
+            # five minutes after its last step. Write it with its own timeout;
+            # the step is atomic all the same (one writer at a time, above).
+            value = int(cache.get(key, 0)) + delta
+            if value > 0 or delta > 0:
+                cache.set(key, value, timeout=timeout)
+            return value
+        if delta < 0:
+            with contextlib.suppress(ValueError):  # expired: nothing to take back
+                return int(cache.decr(key))
+            return 0
         cache.add(key, 0, timeout=timeout)
         try:
-            return int(cache.incr(key))
+            return int(cache.incr(key))  # Redis keeps the key's time to live
         except ValueError:  # expired between add and incr: this is the first
             cache.set(key, 1, timeout=timeout)
             return 1
-
-
-def uncount(key: str) -> None:
-    """Take back one ``count`` (a refused attempt that should not weigh)."""
-    cache = _guard()
-    with (
-        _reachable(f"uncounting {key}"),
-        _one_at_a_time(cache, key),
-        contextlib.suppress(ValueError),  # expired: nothing to take back
-    ):
-        cache.decr(key)
 
 
 def claim(key: str, value: object, *, timeout: int) -> bool:
@@ -132,6 +144,29 @@ def allow(key: str, ceiling: int, *, window: int = MINUTE) -> bool:
         return count(key, timeout=2 * window) <= ceiling
     except Unavailable:
         return False
+
+
+def sweep() -> int:
+    """Delete the expired counters from the database table (Redis expires its own).
+
+    The table never culls live rows (settings: MAX_ENTRIES), so Django would keep
+    expired ones too until a million had gathered, and it counts the whole table
+    on every write (``SELECT COUNT(*)``: 0.6 ms at 100,000 rows, 9 ms at a million,
+    on SQLite here). The worker sweeps on every heartbeat, which keeps the table
+    at the live counters."""
+    cache = _guard()
+    if not isinstance(cache, DatabaseCache):
+        return 0
+    alias = router.db_for_write(cache.cache_model_class)
+    connection = connections[alias]
+    table = connection.ops.quote_name(cache.cache_model_class._meta.db_table)
+    now = connection.ops.adapt_datetimefield_value(
+        timezone.now().replace(microsecond=0)
+    )
+    with _reachable("sweeping"), connection.cursor() as cursor:
+        # The table name is the setting's, quoted; the time is a parameter.
+        cursor.execute(f"DELETE FROM {table} WHERE expires < %s", [now])  # noqa: S608
+        return max(int(cursor.rowcount), 0)
 
 
 def rest_of_window(window: int = MINUTE) -> int:

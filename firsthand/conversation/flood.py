@@ -75,7 +75,7 @@ def seconds_to_wait(ip_address: str | None, email: str) -> int:
             for slot in claimed:
                 ratelimit.forget(slot)
             for hour in counted:
-                ratelimit.uncount(hour)
+                ratelimit.uncount(hour, timeout=3600)
     return wait
 
 

@@ -40,6 +40,7 @@ from django.utils.crypto import get_random_string
 from django_tasks_db.compat import TaskResultStatus
 from django_tasks_db.models import DBTaskResult
 
+from firsthand import ratelimit
 from firsthand.jobs.models import WorkerBeat
 
 logger = logging.getLogger(__name__)
@@ -242,7 +243,11 @@ class Heartbeat:
                         self.on_lost()
                         return
                     recover()
-                except DatabaseError as error:  # try again at the next beat
+                    ratelimit.sweep()
+                except (
+                    DatabaseError,
+                    ratelimit.Unavailable,
+                ) as error:  # try again at the next beat
                     logger.warning("Heartbeat of %s failed: %s", self.worker_id, error)
         finally:
             connections.close_all()

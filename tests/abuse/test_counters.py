@@ -13,7 +13,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import time_machine
 from django.conf import settings
+from django.core.cache import caches
 from django.db import connection, connections
 from django.test import override_settings
 
@@ -173,3 +175,35 @@ def test_the_guard_table_never_culls_live_counters(db: None) -> None:
     # (no Redis here) raises the ceiling, and the fixtures use that configuration.
     assert settings.CACHES["guard"] == DATABASE_GUARD
     assert settings.CACHES["guard"]["OPTIONS"]["MAX_ENTRIES"] >= 1_000_000
+
+
+@pytest.mark.django_db
+def test_the_worker_sweeps_expired_counters_and_keeps_live_ones() -> None:
+    # The guard table never culls live rows, so expired ones are swept instead:
+    # Django counts the whole table on every write.
+    guard = caches["guard"]
+    with time_machine.travel(1_800_000_000, tick=False):
+        for n in range(30):
+            ratelimit.count(f"sweep-test:old:{n}", timeout=60)
+        ratelimit.count("sweep-test:young", timeout=3600)
+    with time_machine.travel(1_800_000_000 + 120, tick=False):
+        assert ratelimit.sweep() == 30
+        assert guard.get("sweep-test:young") == 1
+        assert ratelimit.sweep() == 0
+
+
+@pytest.mark.django_db
+def test_a_counter_lives_as_long_as_it_was_made_to() -> None:
+    # Django's incr on the database table rewrote a counter with the default
+    # timeout (300 s): an hour's flood count vanished five minutes after its last
+    # step, a sign-in count too. Now every step keeps the counter's own timeout.
+    with time_machine.travel(1_800_000_000, tick=False):
+        assert ratelimit.count("lifetime-test", timeout=3600) == 1
+        assert ratelimit.count("lifetime-test", timeout=3600) == 2
+        assert ratelimit.count("lifetime-test", timeout=3600) == 3
+        ratelimit.uncount("lifetime-test", timeout=3600)
+    with time_machine.travel(1_800_000_000 + 1800, tick=False):
+        assert ratelimit.read("lifetime-test") == 2
+        assert ratelimit.count("lifetime-test", timeout=3600) == 3
+    with time_machine.travel(1_800_000_000 + 1800 + 3601, tick=False):
+        assert ratelimit.read("lifetime-test") is None

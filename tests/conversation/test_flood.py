@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 import os
 import time
+import uuid
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -12,7 +13,6 @@ import pytest
 import redis
 import time_machine
 from bs4 import BeautifulSoup
-from django.core.cache import caches
 from django.test import Client, override_settings
 from django.urls import reverse
 
@@ -38,6 +38,7 @@ def _redis_available() -> bool:
 def guard_cache(request: pytest.FixtureRequest) -> Iterator[str]:
     """Run each flood test on both shared caches a deployment can have."""
     backend: dict[str, Any]
+    prefix = f"test-{os.getpid()}-{uuid.uuid4().hex[:12]}"
     if request.param == "redis":
         if not _redis_available():
             if os.environ.get("CI"):
@@ -46,7 +47,7 @@ def guard_cache(request: pytest.FixtureRequest) -> Iterator[str]:
         backend = {
             "BACKEND": "django.core.cache.backends.redis.RedisCache",
             "LOCATION": REDIS_URL,
-            "KEY_PREFIX": f"test-{os.getpid()}",
+            "KEY_PREFIX": prefix,
         }
     else:
         backend = {
@@ -59,9 +60,13 @@ def guard_cache(request: pytest.FixtureRequest) -> Iterator[str]:
             "guard": backend,
         }
     ):
-        caches["guard"].clear()
         yield request.param
-        caches["guard"].clear()
+    if request.param == "redis":
+        # Only this test's keys: clear() would empty the whole Redis database,
+        # under any other test or run sharing it.
+        client = redis.Redis.from_url(REDIS_URL)
+        for key in client.scan_iter(match=f"{prefix}:*", count=500):
+            client.delete(key)
 
 
 def tomorrow(hour: int = 10, minute: int = 0) -> datetime.datetime:
