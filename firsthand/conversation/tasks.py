@@ -103,7 +103,15 @@ def notify_author_task(response_id: int, attempt: int = 1) -> bool:
 def _mail_failed(
     again: Any, response_id: int, attempt: int, error: Exception
 ) -> NoReturn:
-    """Schedule the next attempt if it is worth one; raise either way."""
+    retry_mail(again, (response_id,), attempt, error, about=f"response {response_id}")
+
+
+def retry_mail(
+    again: Any, args: tuple[Any, ...], attempt: int, error: Exception, *, about: str
+) -> NoReturn:
+    """Schedule ``again(*args, attempt + 1)`` if the failure is worth another try;
+    raise either way (the job row shows FAILED with the reason). ``about`` names
+    what the email was about in the log (never an address)."""
     if (
         mail.is_transient(error)
         and attempt < MAIL_ATTEMPTS
@@ -111,10 +119,10 @@ def _mail_failed(
     ):
         wait = MAIL_BACKOFF[attempt - 1]
         when = timezone.now() + datetime.timedelta(seconds=wait)
-        again.using(run_after=when).enqueue(response_id, attempt + 1)
+        again.using(run_after=when).enqueue(*args, attempt + 1)
         logger.warning(
-            "Email about response %s failed (attempt %d of %d): %s; again in %d s",
-            response_id,
+            "Email about %s failed (attempt %d of %d): %s; again in %d s",
+            about,
             attempt,
             MAIL_ATTEMPTS,
             error,
@@ -125,9 +133,6 @@ def _mail_failed(
             f"{when:%Y-%m-%d %H:%M:%S} UTC"
         ) from error
     logger.error(
-        "Gave up an email about response %s after %d attempt(s): %r",
-        response_id,
-        attempt,
-        error,
+        "Gave up an email about %s after %d attempt(s): %r", about, attempt, error
     )
     raise MailFailed(f"gave up after {attempt} attempt(s): {error!r}") from error
