@@ -52,6 +52,8 @@ from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.template.loader import render_to_string
 from django.templatetags.static import static
 
+from firsthand import ratelimit
+
 logger = logging.getLogger("firsthand.outage")
 
 # Seconds a client is asked to wait. A PostgreSQL restart or a cleared disk takes
@@ -96,6 +98,8 @@ _MARK = "_firsthand_outage"
 def unavailable(error: BaseException) -> bool:
     """Whether ``error`` means the database cannot be used right now (503), as
     opposed to a bug or bad data (500, or the view's own answer)."""
+    if isinstance(error, ratelimit.Unavailable):
+        return True  # the shared counters (Redis, or the database table) are away
     if not isinstance(error, OperationalError | InterfaceError):
         return False  # IntegrityError, ProgrammingError, DataError: real errors
     cause = error.__cause__
@@ -282,7 +286,7 @@ class DatabaseOutage:
         quiet = _quiet.count()
         if quiet is not None:
             logger.warning(
-                "503 for %s %s: database unavailable (%s: %s)%s",
+                "503 for %s %s: database or shared cache unavailable (%s: %s)%s",
                 request.method,
                 request.path,
                 type(error).__name__,

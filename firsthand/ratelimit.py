@@ -136,14 +136,12 @@ def forget(key: str) -> None:
 def allow(key: str, ceiling: int, *, window: int = MINUTE) -> bool:
     """Count one more for ``key`` in the current window; False once over ``ceiling``.
 
-    With the cache out of reach the answer is False (refused, never a 500): the
-    callers answer 429 or 503 with a Retry-After, and the client tries again.
+    With the cache out of reach it raises ``Unavailable``: a request then gets 503
+    with a Retry-After (``firsthand.outage``), never a 500 and never a "too many"
+    it did not earn; a job tries again later.
     """
     key = f"{key}:{int(time.time() // window)}"
-    try:
-        return count(key, timeout=2 * window) <= ceiling
-    except Unavailable:
-        return False
+    return count(key, timeout=2 * window) <= ceiling
 
 
 def sweep() -> int:

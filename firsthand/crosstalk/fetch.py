@@ -377,7 +377,13 @@ def _spend_budget(target: _Target) -> None:
         (f"outbound:address:{target.address}", 4 * ceiling, target.address),
     )
     for key, limit, name in budgets:
-        if not ratelimit.allow(key, limit):
+        try:
+            within = ratelimit.allow(key, limit)
+        except ratelimit.Unavailable as error:
+            raise FetchError(
+                f"the shared counters are unavailable ({error}); trying again later"
+            ) from error
+        if not within:
             wait = ratelimit.rest_of_window()
             logger.warning(
                 "Outbound budget spent: %s requests a minute to %s", limit, name

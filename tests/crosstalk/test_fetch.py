@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterator
 import pytest
 from pytest_django import Settings
 
+from firsthand import ratelimit
 from firsthand.crosstalk.fetch import (
     FetchError,
     fetch,
@@ -347,3 +348,19 @@ def test_an_unread_body_does_not_count(serve: Serve, settings: Settings) -> None
     settings.FIRSTHAND_FETCH_ALLOW = [server.host_port]
     result = fetch("POST", server.url(), data=b"{}", max_bytes=10, read_body=False)
     assert (result.status_code, result.content) == (202, b"")
+
+
+def test_with_the_shared_counters_away_a_fetch_waits_rather_than_fails(
+    serve: Serve, settings: Settings, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    server = serve(lambda seen: Reply(200, b"ok"))
+    settings.FIRSTHAND_FETCH_ALLOW = [server.host_port]
+
+    def away(key: str, *, timeout: int) -> int:
+        raise ratelimit.Unavailable("connection refused")
+
+    monkeypatch.setattr(ratelimit, "count", away)
+    with pytest.raises(FetchError, match="shared counters are unavailable") as raised:
+        fetch("GET", server.url())
+    assert not raised.value.refused  # the job tries again later
+    assert server.hits == 0

@@ -191,6 +191,14 @@ NETWORK_MODULES = {
     "telnetlib",
 }
 THE_DOOR = Path(firsthand.__file__).parent / "crosstalk" / "fetch.py"
+# Modules that may import one of them for something that opens nothing: the
+# SMTP error classes (mail goes through Django's backend, to the operator's own
+# server), the host name in a worker's id. They must not open anything themselves.
+NAMES_ONLY = {
+    "conversation/mail.py": {"smtplib"},
+    "jobs/leases.py": {"socket"},
+}
+OPENERS = ("socket.socket(", "create_connection", "getaddrinfo", "SMTP(", "SMTP_SSL(")
 
 
 def imported_modules(tree: ast.AST) -> Iterator[str]:
@@ -208,13 +216,17 @@ def test_no_module_but_the_door_can_open_a_connection() -> None:
     for path in sorted(package.rglob("*.py")):
         if path == THE_DOOR:
             continue
-        tree = ast.parse(path.read_text(encoding="utf-8"))
-        for name in imported_modules(tree):
-            if name in NETWORK_MODULES or name.split(".")[0] in NETWORK_MODULES:
-                offenders.append(f"{path.relative_to(package)} imports {name}")
+        where = path.relative_to(package).as_posix()
         text = path.read_text(encoding="utf-8")
+        for name in imported_modules(ast.parse(text)):
+            top = name.split(".")[0]
+            network = name in NETWORK_MODULES or top in NETWORK_MODULES
+            if network and top not in NAMES_ONLY.get(where, set()):
+                offenders.append(f"{where} imports {name}")
         if "ServerProxy" in text or "urlopen" in text:
-            offenders.append(f"{path.relative_to(package)} may open a URL")
+            offenders.append(f"{where} may open a URL")
+        if where in NAMES_ONLY:
+            offenders += [f"{where} calls {o}" for o in OPENERS if o in text]
     assert offenders == []
     # The door itself does import them: the check looks where it should.
     door = set(imported_modules(ast.parse(THE_DOOR.read_text(encoding="utf-8"))))
