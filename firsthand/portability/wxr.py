@@ -166,10 +166,11 @@ def _records(
         raise WxrError(f"the XML is broken ({reason})", line) from None
     except DefusedXmlException as error:
         raise WxrError(_refusal(error), target.line()) from None
-    except ValueError as error:
+    except (ValueError, LookupError) as error:
         # expat reads UTF-8, UTF-16 and single-byte encodings; a declared UTF-7,
         # Shift_JIS or EUC-JP (WordPress writes the blog's own charset) raised
-        # "multi-byte encodings are not supported". Found by tests/fuzz.
+        # "multi-byte encodings are not supported", an unknown one LookupError.
+        # Both found by tests/fuzz.
         raise WxrError(
             f"the file's character encoding cannot be read here ({error}): "
             "convert it to UTF-8 first (iconv -f <its encoding> -t UTF-8) and "

@@ -45,8 +45,9 @@ def test_the_websub_hub_answers_such_a_callback_with_a_clear_400(
 
 def test_an_export_in_a_multibyte_encoding_is_a_clear_error(tmp_path: Path) -> None:
     """WordPress writes the blog's charset in the XML declaration; expat cannot
-    read UTF-7, Shift_JIS or EUC-JP and raised a bare ValueError."""
-    for encoding in ("UTF-7", "Shift_JIS", "EUC-JP"):
+    read UTF-7, Shift_JIS or EUC-JP and raised a bare ValueError; an unknown one
+    (UTF-4) raised LookupError."""
+    for encoding in ("UTF-7", "Shift_JIS", "EUC-JP", "UTF-4"):
         path = tmp_path / f"{encoding}.xml"
         text = HEADER.replace('encoding="UTF-8"', f'encoding="{encoding}"') + FOOTER
         path.write_bytes(text.encode("ascii"))
