@@ -41,7 +41,8 @@ def _check(html: str, text: str) -> None:
 
 @pytest.mark.parametrize("name", BOMBS)
 def test_each_bomb_renders_safely_at_a_fifth_of_the_length(name: str) -> None:
-    text = bomb(name, 4_000)
+    # (The oracle's html5lib is quadratic in nested <strong>: see below.)
+    text = bomb(name, 1_000 if name == "deep emphasis" else 4_000)
     _check(rendering.render_response(text), text)
     _check(rendering.render_post(text), text)
 
