@@ -6,17 +6,26 @@ posts may contain HTML, which passes the same sanitizer with a wider allowlist.
 Text imported from WordPress ("html" format) skips Markdown: ``legacy_html`` makes
 its paragraphs and expands its shortcodes, then the same allowlists apply
 (docs/wordpress-html.md). markdown-it-py is linear on the inputs that make other
-renderers quadratic (shared/reference/security-test-plan.md section 1.4).
+renderers quadratic (shared/reference/security-test-plan.md section 1.4), but
+linear can still be slow: 20,000 characters of ``![`` take about half a second.
+So Markdown is rendered under a time budget; text that runs over it is kept, shown
+as escaped plain text (docs/architecture.md, "Rendering and sanitizing").
 """
 
 from __future__ import annotations
 
+import logging
 import re
+import time
+from collections.abc import MutableMapping
 from functools import cache
-from html import unescape
+from html import escape, unescape
+from typing import Any
 
 import nh3
 from markdown_it import MarkdownIt
+from markdown_it.rules_block import StateBlock
+from markdown_it.rules_inline import StateInline
 
 from firsthand.legacy_html import wordpress_to_html
 
@@ -27,6 +36,15 @@ from firsthand.legacy_html import wordpress_to_html
 _XML_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ud800-\udfff\ufffe\uffff]")
 
 URL_SCHEMES = {"http", "https", "mailto"}
+
+log = logging.getLogger(__name__)
+
+# How long Markdown may take to render, in seconds: a reader's comment (at most
+# FIRSTHAND_RESPONSE_MAX_CHARS, 20,000 by default) and an author's post. The worst
+# comment found takes about 0.5 s on a busy 2-core machine (notes in
+# bench/markdown_bombs.py); ordinary ones take a few milliseconds.
+RESPONSE_BUDGET = 0.5
+POST_BUDGET = 2.0
 
 # What an imported paragraph holding only a removed element (an <iframe> player,
 # a <script>) leaves behind.
@@ -80,19 +98,86 @@ def clean_text(text: str) -> str:
     return _XML_FORBIDDEN.sub("", text)
 
 
+class OverBudget(Exception):
+    """Rendering ran past its deadline (raised from inside markdown-it's loops)."""
+
+
+_DEADLINE = "firsthand_deadline"
+_NEVER = float("inf")
+
+
+def _check_deadline(env: MutableMapping[str, Any]) -> None:
+    if time.monotonic() > env.get(_DEADLINE, _NEVER):
+        raise OverBudget
+
+
+def _inline_deadline(state: StateInline, silent: bool) -> bool:
+    """First of the inline rules, so it runs at every place a rule is tried
+    (the pathological inputs are thousands of such places in one paragraph)."""
+    _check_deadline(state.env)
+    return False
+
+
+def _block_deadline(state: StateBlock, start: int, end: int, silent: bool) -> bool:
+    """First of the block rules: runs once per block, at every nesting level."""
+    _check_deadline(state.env)
+    return False
+
+
+def _with_deadline(md: MarkdownIt) -> MarkdownIt:
+    # markdown-it-py's own limit stays on: the commonmark preset's maxNesting (20)
+    # stops nesting deeper (the rest is kept as text), so no RecursionError.
+    md.inline.ruler.before("text", "firsthand_deadline", _inline_deadline)
+    md.block.ruler.before("table", "firsthand_deadline", _block_deadline)
+    return md
+
+
 @cache
 def _response_renderer() -> MarkdownIt:
-    return MarkdownIt("commonmark", {"html": False}).enable("strikethrough")
+    md = MarkdownIt("commonmark", {"html": False}).enable("strikethrough")
+    return _with_deadline(md)
 
 
 @cache
 def _post_renderer() -> MarkdownIt:
-    return MarkdownIt("commonmark", {"html": True}).enable(["table", "strikethrough"])
+    md = MarkdownIt("commonmark", {"html": True}).enable(["table", "strikethrough"])
+    return _with_deadline(md)
 
 
-def render_response(markdown: str) -> str:
-    """A reader's Markdown as safe HTML: no raw HTML, links marked as user content."""
-    return _sanitize_response_html(_response_renderer().render(clean_text(markdown)))
+def _markdown_or_plain(md: MarkdownIt, text: str, budget: float) -> str:
+    """``text`` rendered, or, past ``budget`` seconds, the same text escaped in
+    paragraphs: nothing is lost and no worker stays busy on one comment."""
+    try:
+        html: str = md.render(text, {_DEADLINE: time.monotonic() + budget})
+        return html
+    except OverBudget:
+        log.warning(
+            "Markdown of %d characters took over %.2f s to render: kept as plain text",
+            len(text),
+            budget,
+        )
+        return plain_text_html(text)
+
+
+def plain_text_html(text: str) -> str:
+    """Text as HTML, nothing in it read as markup: paragraphs at blank lines,
+    line breaks kept."""
+    paragraphs = (p.strip("\n") for p in re.split(r"\n[ \t]*\n", text))
+    return "\n".join(
+        "<p>" + escape(p, quote=False).replace("\n", "<br>\n") + "</p>"
+        for p in paragraphs
+        if p.strip()
+    )
+
+
+def render_response(markdown: str, *, budget: float | None = None) -> str:
+    """A reader's Markdown as safe HTML: no raw HTML, links marked as user content.
+
+    Past ``budget`` seconds (``RESPONSE_BUDGET``), the text is shown as escaped
+    plain text instead."""
+    limit = RESPONSE_BUDGET if budget is None else budget
+    html = _markdown_or_plain(_response_renderer(), clean_text(markdown), limit)
+    return _sanitize_response_html(html)
 
 
 def _sanitize_response_html(html: str) -> str:
@@ -117,9 +202,11 @@ def render_response_body(body: str, body_format: str) -> str:
     raise _unknown_format(body_format)
 
 
-def render_post(markdown: str) -> str:
-    """An author's Markdown (HTML allowed) as sanitised HTML."""
-    html = _post_renderer().render(clean_text(markdown))
+def render_post(markdown: str, *, budget: float | None = None) -> str:
+    """An author's Markdown (HTML allowed) as sanitised HTML (past ``budget``
+    seconds, ``POST_BUDGET``, as escaped plain text)."""
+    limit = POST_BUDGET if budget is None else budget
+    html = _markdown_or_plain(_post_renderer(), clean_text(markdown), limit)
     return sanitize_post_html(html)
 
 

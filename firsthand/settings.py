@@ -389,19 +389,30 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": f"{_VALIDATORS}.NumericPasswordValidator"},
 ]
 
+# One record per line whatever strangers send (firsthand.logs; docs/deployment.md,
+# "Logs"). Django's own loggers lose the handlers Django gives them (its console
+# handler, on with DEBUG, and runserver's would print records unescaped; ADMINS is
+# empty, so mail_admins sent nothing) and pass their records up to this one.
+_LOG_LEVEL = env_choice(
+    "FIRSTHAND_LOG_LEVEL", "INFO", ["DEBUG", "INFO", "WARNING", "ERROR"]
+)
+_TO_ROOT = {"handlers": [], "level": _LOG_LEVEL, "propagate": True}
 LOGGING: dict[str, Any] = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
-    # httpx logs every URL it fetches at INFO: subscribers' callback URLs and
-    # challenges are secrets, so only its warnings are kept.
-    "loggers": {"httpx": {"level": "WARNING"}, "httpcore": {"level": "WARNING"}},
-    "root": {
-        "handlers": ["console"],
-        "level": env_choice(
-            "FIRSTHAND_LOG_LEVEL", "INFO", ["DEBUG", "INFO", "WARNING", "ERROR"]
-        ),
+    "formatters": {"one_line": {"()": "firsthand.logs.OneLineFormatter"}},
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "formatter": "one_line"}
     },
+    "loggers": {
+        # httpx logs every URL it fetches at INFO: subscribers' callback URLs and
+        # challenges are secrets, so only its warnings are kept.
+        "httpx": {"level": "WARNING"},
+        "httpcore": {"level": "WARNING"},
+        "django": _TO_ROOT,
+        "django.server": _TO_ROOT,
+    },
+    "root": {"handlers": ["console"], "level": _LOG_LEVEL},
 }
 
 # --- Login throttling (firsthand/login.py; docs/deployment.md) -----------------

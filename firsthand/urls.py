@@ -330,6 +330,9 @@ urlpatterns = [
 ]
 
 admin.site.login_form = login.ThrottledAuthenticationForm
+# A request too big to read says so (413), naming the limit (firsthand.errors).
+handler400 = "firsthand.errors.bad_request"
+
 admin.site.site_header = "Firsthand"
 admin.site.site_title = "Firsthand admin"
 admin.site.index_title = "Write and moderate"

@@ -255,7 +255,12 @@ def _checked(url: str, resolve: Resolver) -> _Target:
         raise FetchError(
             "URLs with a user name or password are not fetched", refused=True
         )
-    host = parsed.raw_host.decode("ascii").lower()
+    try:
+        host = parsed.raw_host.decode("ascii").lower()
+    except UnicodeError as error:
+        # httpx parses "http://[de51::1%\u038b:]/" but cannot encode its host (an
+        # IPv6 zone of non-ASCII letters); found by the URL guard's fuzz target.
+        raise FetchError("the URL's host is not a usable name", refused=True) from error
     if not host:
         raise FetchError("the URL has no host", refused=True)
     port = parsed.port or (443 if parsed.scheme == "https" else 80)

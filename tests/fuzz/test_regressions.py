@@ -1,0 +1,83 @@
+"""Every input a fuzz run ever failed on, and every seed, replayed in the ordinary
+suite (no atheris needed); and, in the slow tier, a short fuzz run of each target
+where atheris is installed (``pip install -e ".[fuzz]"``)."""
+
+from __future__ import annotations
+
+import importlib.util
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from firsthand import rendering
+from firsthand.crosstalk import fetch
+from firsthand.crosstalk.protocols import pingback
+from firsthand.portability import wxr
+from tests.fuzz import targets
+from tests.fuzz.run import REGRESSIONS, ROOT
+from tests.fuzz.targets import TARGETS, Found, seeds
+
+
+def _saved(target: str) -> list[Path]:
+    return sorted(p for p in (REGRESSIONS / target).glob("*") if p.name != ".gitkeep")
+
+
+@pytest.mark.parametrize("target", sorted(TARGETS))
+def test_saved_inputs_and_seeds_pass(target: str) -> None:
+    check = TARGETS[target]
+    for path in _saved(target):
+        check(path.read_bytes())
+    for seed in seeds(target):
+        check(seed)
+
+
+def test_the_render_target_sees_active_content(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each target's oracle fails on the bug it is there to find: here, a
+    sanitizer that lets everything through."""
+    monkeypatch.setattr(rendering, "sanitize_post_html", lambda html: html)
+    with pytest.raises(Found, match="render_post let through"):
+        targets.render(b"<script>alert(1)</script>")
+
+
+def test_the_url_guard_target_sees_a_private_address_let_through(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(fetch, "_not_global", lambda address: None)
+    with pytest.raises(Found, match="let"):
+        targets.url_guard(
+            b"http://host.example/" + bytes([10, 0, 0, 1]).rjust(16, b"\0")
+        )
+
+
+def test_the_parser_targets_let_unexpected_errors_out(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    def broken(*args: object) -> None:
+        raise KeyError("a bug")
+
+    monkeypatch.setattr(pingback, "_value", broken)
+    with pytest.raises(KeyError):
+        targets.xmlrpc_call(seeds("xmlrpc")[0])
+    monkeypatch.setattr(wxr, "_number", broken)
+    with pytest.raises(KeyError):
+        targets.wxr_reader(seeds("wxr")[0])
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(
+    importlib.util.find_spec("atheris") is None,
+    reason='atheris is not installed: pip install -e ".[fuzz]"',
+)
+@pytest.mark.parametrize("target", sorted(TARGETS))
+def test_a_short_fuzz_run_finds_nothing(target: str) -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "tests.fuzz.run", "--seconds", "10", target],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stdout[-3000:]
