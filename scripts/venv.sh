@@ -31,6 +31,16 @@ ensure_venv() {
   fi
 }
 
+# The fuzz tests (slow tier) need atheris, which has wheels for Linux x86_64 but
+# builds from source (with clang) elsewhere: try it, and say so if it cannot be had.
+ensure_fuzz() {
+  if .venv/bin/python -c 'import atheris' 2>/dev/null; then return; fi
+  echo "Installing the fuzzer (atheris) into .venv …"
+  if ! .venv/bin/python -m pip install --quiet -e ".[test,fuzz]"; then
+    echo "Could not install atheris; the fuzz tests will be skipped (in CI they fail)." >&2
+  fi
+}
+
 # The browser tests drive Debian's Chromium. As root with apt, install it if missing;
 # otherwise say how (the browser tests then skip, naming this fix).
 ensure_chromium() {
