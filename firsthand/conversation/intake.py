@@ -37,6 +37,14 @@ class Rejected(Exception):
         self.existing = existing
 
 
+class _SameSource(Exception):
+    """Another worker stored this source's response first (found under the lock)."""
+
+    def __init__(self, response: Response) -> None:
+        super().__init__(f"the source already made response {response.pk}")
+        self.response = response
+
+
 class AlreadyReceived(Exception):
     """This exact form was posted before (a double submit): here is what it made."""
 
@@ -66,15 +74,7 @@ def receive(submission: Submission) -> Response:
     if submission.parent_id is not None:
         _check_parent(submission)
     if submission.source in rules.UPDATABLE_SOURCES:
-        earlier = (
-            Response.objects.filter(
-                post_id=submission.post_id,
-                source=submission.source,
-                source_url=submission.source_url,
-            )
-            .order_by("pk")
-            .first()
-        )
+        earlier = _same_source(submission)
         if earlier is not None:
             return _revise(earlier, submission)
 
@@ -130,6 +130,12 @@ def receive(submission: Submission) -> Response:
                 raise Rejected(
                     {"__all__": ["This post is not open for comments any more."]}
                 )
+            # Checked again under the post's lock: two workers verifying two pings
+            # from one page at the same moment both passed the checks above.
+            if submission.source in rules.ONE_PER_SOURCE:
+                first = _same_source(submission)
+                if first is not None:
+                    raise _SameSource(first)
             response = new_response(
                 post,
                 submission,
@@ -155,7 +161,25 @@ def receive(submission: Submission) -> Response:
         if submission.ticket:
             _raise_if_received(submission.ticket)
         raise
+    except _SameSource as raced:
+        if submission.source in rules.UPDATABLE_SOURCES:
+            return _revise(raced.response, submission)
+        raise AlreadyReceived(raced.response) from None
     return response
+
+
+def _same_source(submission: Submission) -> Response | None:
+    """The response this source page already made on the post, if any. For a
+    Webmention one taken down counts too (sent again, it comes back); a pingback or
+    trackback whose response was taken down may make a new one."""
+    found = Response.objects.filter(
+        post_id=submission.post_id,
+        source=submission.source,
+        source_url=submission.source_url,
+    )
+    if submission.source not in rules.UPDATABLE_SOURCES:
+        found = found.exclude(status=Response.Status.REMOVED)
+    return found.order_by("pk").first()
 
 
 def new_response(

@@ -31,6 +31,9 @@ THREAD_MAX_DEPTH = 5
 _PATH_WIDTH = 7
 # Sources that may send the same response again, changed (Webmention updates).
 UPDATABLE_SOURCES = frozenset({"webmention"})
+# Protocols where one source page makes at most one response on a post: a
+# Webmention sent again revises it, a pingback or trackback sent again is it.
+ONE_PER_SOURCE = frozenset({"webmention", "pingback", "trackback"})
 KINDS = frozenset({COMMENT}) | REMOTE_KINDS
 VISIBLE = "visible"
 
