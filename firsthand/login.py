@@ -8,7 +8,7 @@ answered at once (429 with Retry-After) without ``authenticate()`` ever running:
 - per client address and account name: FIRSTHAND_LOGIN_ATTEMPTS (5) in
   FIRSTHAND_LOGIN_WINDOW_MINUTES (15); a successful sign-in clears it;
 - per client address, whatever the names: 4 times that (spraying many names);
-- per account name, from addresses that never signed in to it: 10 times that (a
+- per account name, from addresses that never signed in to it: 40 times that (a
   password guessed from many addresses), so the real author, from an address
   they have signed in from before, is not locked out by strangers.
 
