@@ -35,6 +35,7 @@ from firsthand.crosstalk.protocols import pingback
 from firsthand.crosstalk.protocols.webmention import normalized
 from firsthand.crosstalk.tasks import verify_inbound_task
 from firsthand.crosstalk.verify import is_ours
+from firsthand.rendering import clean_text
 
 SOURCE_MAX_CHARS = 1000  # a Response keeps a source URL of up to 1,000 characters
 TARGET_MAX_CHARS = 2000
@@ -138,7 +139,13 @@ def accept_trackback(
     earlier = _latest(Inbound.Protocol.TRACKBACK, source, target)
     _not_registered(earlier, "trackback")
     _not_too_soon(earlier)
-    raw = {"title": title, "excerpt": excerpt, "blog_name": blog_name}
+    # Cleaned as every stored text is (PostgreSQL cannot even hold a NUL: kept
+    # raw, it was a 500 there); the ping's own words otherwise stay as sent.
+    raw = {
+        "title": clean_text(title),
+        "excerpt": clean_text(excerpt),
+        "blog_name": clean_text(blog_name),
+    }
     return _store(Inbound.Protocol.TRACKBACK, source, target, post, remote_ip, raw)
 
 
