@@ -53,6 +53,7 @@ from django.template.loader import render_to_string
 from django.templatetags.static import static
 
 from firsthand import ratelimit
+from firsthand.conversation.forms import ResponseForm
 
 logger = logging.getLogger("firsthand.outage")
 
@@ -74,14 +75,9 @@ SQLITE_MESSAGES = (
     "attempt to write a readonly database",
 )
 
-# The comment form's fields a person types, given back on the 503 page (labels as
-# on the form, conversation/forms.py), and the ones it carries along unseen.
-TYPED_FIELDS = (
-    ("author_name", "Name"),
-    ("author_email", "Email"),
-    ("author_url", "Website"),
-    ("author_title", "Title or affiliation"),
-)
+# The comment form's fields a person types, given back on the 503 page under the
+# form's own labels, and the ones it carries along unseen.
+TYPED_FIELDS = ("author_name", "author_email", "author_url", "author_title")
 CARRIED_FIELDS = ("in_reply_to", "draft", "notify_replies", "notify_post")
 COMMENT_VIEW = "conversation:respond"
 
@@ -209,9 +205,10 @@ def _given_back(request: HttpRequest) -> dict[str, Any]:
         posted = request.POST
     except Exception:  # an unreadable body: there is nothing to give back
         return {}
+    labels = ResponseForm.base_fields
     typed = [
-        {"name": name, "label": label, "value": posted.get(name, "")}
-        for name, label in TYPED_FIELDS
+        {"name": name, "label": labels[name].label, "value": posted.get(name, "")}
+        for name in TYPED_FIELDS
         if name in posted
     ]
     body = posted.get("body", "")

@@ -87,7 +87,8 @@ class Site:
             raise AssertionError(f"site script failed:\n{done.stderr[-3000:]}")
         return done.stdout
 
-    def start(self) -> None:
+    def migrate(self) -> None:
+        """Create the data folder and bring its database up to date."""
         self.data_dir.mkdir(parents=True, exist_ok=True)
         subprocess.run(
             [FIRSTHAND, "migrate", "--noinput", "-v", "0"],
@@ -96,6 +97,9 @@ class Site:
             check=True,
             timeout=120,
         )
+
+    def start(self) -> None:
+        self.migrate()
         self._spawn(
             "serve", "--host", "127.0.0.1", "--port", str(self.port), "--workers", "1"
         )

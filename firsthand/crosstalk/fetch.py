@@ -125,20 +125,19 @@ def fetch(
     max_redirects: int = MAX_REDIRECTS,
     read_body: bool = True,
     resolver: Resolver | None = None,
-    ref: str = "",
 ) -> FetchResult:
     """Send one request through the guard; raise ``FetchError`` if it cannot.
 
     Any status is an answer (a 404 or 500 is returned, not raised); the caller
     decides what it means. ``read_body=False`` hangs up after the headers (the
     content is then empty). ``resolver`` replaces DNS (tests pass a fake mapping).
-    ``ref`` names what the request is made for (``inbound 42``); it goes in the log
-    line beside the opaque request id the User-Agent carries, never on the wire.
+    What the request is made for (``fetching_for``) goes in the log line beside the
+    opaque request id the User-Agent carries, never on the wire.
     """
     method = method.upper()
     if method not in {"GET", "HEAD"}:
         max_redirects = 0  # a POST that follows a redirect may land anywhere
-    ref = ref or _FOR.get()
+    ref = _FOR.get()
     request_id = secrets.token_hex(8)
     logger.info(
         "Fetching %s %s (request %s%s)",
@@ -229,7 +228,7 @@ def user_agent(request_id: str = "") -> str:
 def per_host_budget() -> int:
     """Requests a minute this site sends to one host name (four times that to one
     address, for names that share it)."""
-    return int(getattr(settings, "FIRSTHAND_OUTBOUND_PER_HOST_PER_MINUTE", 30))
+    return int(settings.FIRSTHAND_OUTBOUND_PER_HOST_PER_MINUTE)
 
 
 # --- The guard ---------------------------------------------------------------------

@@ -38,7 +38,7 @@ from firsthand.blog import publishing
 from firsthand.blog.models import Author, Post
 from firsthand.conversation import intake
 from firsthand.conversation.submission import Submission
-from firsthand.crosstalk.fetch import FetchError, fetch
+from firsthand.crosstalk.fetch import FetchError, fetch, fetching_for
 from firsthand.crosstalk.protocols.discovery import is_html, origin
 from firsthand.rendering import plain_excerpt
 from firsthand.site import absolute, site_url
@@ -96,9 +96,8 @@ def read_citation(url: str) -> Citation:
     if urlsplit(url).scheme not in {"http", "https"}:
         raise ReblogError("Give the address of a web page, starting with https://.")
     try:
-        page = fetch(
-            "GET", url, timeout=PAGE_TIMEOUT, max_bytes=PAGE_MAX_BYTES, ref="reblog"
-        )
+        with fetching_for("reblog"):
+            page = fetch("GET", url, timeout=PAGE_TIMEOUT, max_bytes=PAGE_MAX_BYTES)
     except FetchError as error:
         raise ReblogError(f"Could not read {url}: {error.reason}.") from error
     if not page.ok:

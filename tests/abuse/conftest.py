@@ -4,7 +4,6 @@ deployment can have, with keys of this run's own (cleaned up, never a FLUSHDB)."
 from __future__ import annotations
 
 import os
-import socket
 import uuid
 from collections.abc import Iterator
 from typing import Any
@@ -13,6 +12,8 @@ import pytest
 import redis
 from django.core.cache import caches
 from django.test import override_settings
+
+from tests.sites import free_port
 
 REDIS_URL = os.environ.get("FIRSTHAND_TEST_REDIS_URL", "redis://127.0.0.1:6379/15")
 # As firsthand.settings configures it without Redis (never culled).
@@ -75,7 +76,20 @@ def guard_backend(request: pytest.FixtureRequest, run_token: str) -> Iterator[st
 @pytest.fixture
 def closed_port() -> int:
     """A loopback port nothing listens on (a Redis that is down)."""
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-    return port
+    return free_port()
+
+
+@pytest.fixture
+def guard_down(closed_port: int) -> Iterator[None]:
+    """The shared guard cache is a Redis that does not answer."""
+    guard = {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": f"redis://127.0.0.1:{closed_port}/0",
+    }
+    with override_settings(
+        CACHES={
+            "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+            "guard": guard,
+        }
+    ):
+        yield

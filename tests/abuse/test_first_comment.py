@@ -10,8 +10,8 @@ from django.test import Client, override_settings
 from firsthand.blog.models import Post
 from firsthand.conversation import mine, moderation
 from firsthand.conversation.models import Response
-from tests.abuse.forms import form, respond
 from tests.conftest import ReaderClient
+from tests.conversation.forms import form, respond
 
 pytestmark = [
     pytest.mark.django_db,
@@ -26,7 +26,8 @@ def hold_first() -> object:
 
 
 def say(client: Client, post: Post, body: str, **fields: str) -> Response:
-    assert client.post(respond(post), form(body=body, **fields)).status_code == 302
+    sent = {**form(post, body=body), **fields}
+    assert client.post(respond(post), sent).status_code == 302
     return Response.objects.get(body=body)
 
 

@@ -11,32 +11,21 @@ from django.urls import reverse
 
 from firsthand.blog.models import Post
 from firsthand.conversation.models import Response
-from tests.abuse.forms import form, respond
+from tests.conversation.forms import form, respond
 
 pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def redis_down(closed_port: int) -> Iterator[None]:
-    guard = {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
-        "LOCATION": f"redis://127.0.0.1:{closed_port}/0",
-    }
-    with override_settings(
-        CACHES={
-            "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
-            "guard": guard,
-        },
-        FIRSTHAND_FLOOD_INTERVAL=15,
-        FIRSTHAND_FLOOD_PER_HOUR=30,
-    ):
+def redis_down(guard_down: None) -> Iterator[None]:
+    with override_settings(FIRSTHAND_FLOOD_INTERVAL=15, FIRSTHAND_FLOOD_PER_HOUR=30):
         yield
 
 
 def test_a_comment_is_kept_held_and_logged_when_flood_control_is_down(
     redis_down: None, client: Client, post: Post, caplog: pytest.LogCaptureFixture
 ) -> None:
-    typed = form(body="Prices online, *always*.")
+    typed = form(post, body="Prices online, *always*.")
     answer = client.post(respond(post), typed)
     assert answer.status_code == 302
     stored = Response.objects.get()
@@ -56,7 +45,9 @@ def test_a_comment_is_kept_held_and_logged_when_flood_control_is_down(
 def test_spam_stays_spam_when_flood_control_is_down(
     redis_down: None, client: Client, post: Post
 ) -> None:
-    assert client.post(respond(post), form(leave_blank="I am a bot")).status_code in {
+    assert client.post(
+        respond(post), form(post, leave_blank="I am a bot")
+    ).status_code in {
         302,
         400,
     }

@@ -13,7 +13,6 @@ import pytest
 import time_machine
 from bs4 import BeautifulSoup
 from django.test import Client, override_settings
-from django.urls import reverse
 from pytest_django import DjangoAssertNumQueries
 
 from firsthand.blog.models import Post
@@ -22,28 +21,10 @@ from firsthand.conversation.mine import COOKIE as MINE_COOKIE
 from firsthand.conversation.models import BlockRule, Response
 from firsthand.conversation.rules import comparable
 from tests.conftest import submission_for
+from tests.conversation.forms import form, respond
 from tests.testdata import shared_file
 
 pytestmark = pytest.mark.django_db
-
-
-def form(post: Post, *, age: float = 30, **fields: str) -> dict[str, str]:
-    """What a person's browser sends: a ticket issued ``age`` seconds ago."""
-    data = {
-        "author_name": "Bob Reader",
-        "author_email": "bob@example.org",
-        "author_url": "",
-        "author_title": "",
-        "body": "Framing is *hard*.",
-        "ticket": tickets.issue(now=time.time() - age),
-        "leave_blank": "",
-    }
-    data.update(fields)
-    return data
-
-
-def respond(post: Post) -> str:
-    return reverse("conversation:respond", kwargs={"post_id": post.pk})
 
 
 # --- Double submit ------------------------------------------------------------------

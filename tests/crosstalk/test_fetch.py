@@ -109,7 +109,8 @@ def test_each_request_carries_an_opaque_id_that_the_log_ties_to_its_job(
     caplog.set_level(logging.INFO, logger="firsthand.crosstalk.fetch")
     with fetching_for("verifying received ping 42"):
         fetch("GET", server.url("/a"))
-    fetch("GET", server.url("/b"), ref="reblog")
+    with fetching_for("reblog"):
+        fetch("GET", server.url("/b"))
     ids = [s.headers["user-agent"].rsplit(" ", 1)[1].rstrip(")") for s in server.seen]
     assert len(set(ids)) == 2
     assert "42" not in ids[0]

@@ -185,7 +185,6 @@ def test_killing_the_worker_mid_job_loses_and_doubles_nothing(tmp_path: Path) ->
 
     with LoopbackServer(source) as pages, Sink() as sink:
         site = Site(tmp_path / "ada", allow=[pages.host_port], worker=False)
-        site.data_dir.mkdir(parents=True)
         env = site.env() | {
             "FIRSTHAND_JOB_LEASE": str(LEASE),
             "FIRSTHAND_FLOOD_PER_HOUR": "0",
@@ -196,13 +195,7 @@ def test_killing_the_worker_mid_job_loses_and_doubles_nothing(tmp_path: Path) ->
             "FIRSTHAND_SMTP_PORT": str(sink.port),
             "FIRSTHAND_SMTP_SECURITY": "none",
         }
-        subprocess.run(
-            [FIRSTHAND, "migrate", "--noinput", "-v", "0"],
-            env=env,
-            cwd=site.data_dir,
-            check=True,
-            timeout=120,
-        )
+        site.migrate()
         setup = SETUP.replace("EMAILS", str(EMAILS)).replace("MENTIONS", str(MENTIONS))
         setup = setup.replace("{SOURCE}", pages.url("").rstrip("/"))
         made = json.loads(site.python(setup).strip().splitlines()[-1])

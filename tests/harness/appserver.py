@@ -84,14 +84,7 @@ class AppServer(Site):
 
     def prepare(self, posts: int = 10) -> list[tuple[int, str]]:
         """Migrate and publish ``posts`` posts; their ids and paths."""
-        self.data_dir.mkdir(parents=True, exist_ok=True)
-        subprocess.run(
-            [FIRSTHAND, "migrate", "--noinput", "-v", "0"],
-            env=self.env(),
-            cwd=self.data_dir,
-            check=True,
-            timeout=120,
-        )
+        self.migrate()
         printed = self.python(SEED.format(posts=posts))
         found = []
         for line in printed.split("\n"):

@@ -128,7 +128,6 @@ def test_the_author_page_and_photo_named_by_a_source_are_never_fetched(
 ) -> None:
     # The CVE-2026-0686 path: a plugin fetched the author's page and photo found in
     # the source. Firsthand stores them as text and fetches neither.
-    settings_allowed = remote.server.host_port
     html = entry(target_of(post), prop="in-reply-to")
     photo = f"http://127.0.0.1:{canary}/photo.jpg"
     author = f"http://sneaky.example:{canary}/about"
@@ -143,7 +142,6 @@ def test_the_author_page_and_photo_named_by_a_source_are_never_fetched(
     assert remote.fetches() == 1  # the source, once; nothing it names
     response = Response.objects.get()
     assert response.author_photo == photo
-    assert settings_allowed in source
 
 
 def test_a_reblog_source_from_the_corpus_is_refused(canary: int) -> None:

@@ -1,4 +1,5 @@
-"""What a person's browser sends to the comment form."""
+"""What a person's browser sends to the comment form (shared by the tests that
+post it the way a browser does)."""
 
 from __future__ import annotations
 
@@ -10,15 +11,16 @@ from firsthand.blog.models import Post
 from firsthand.conversation import tickets
 
 
-def form(**fields: str) -> dict[str, str]:
-    """A comment from bob with a ticket issued 30 seconds ago."""
+def form(post: Post, *, age: float = 30, **fields: str) -> dict[str, str]:
+    """What a person's browser sends to ``post``: a ticket issued ``age`` seconds
+    ago."""
     data = {
         "author_name": "Bob Reader",
         "author_email": "bob@example.org",
         "author_url": "",
         "author_title": "",
         "body": "Framing is *hard*.",
-        "ticket": tickets.issue(now=time.time() - 30),
+        "ticket": tickets.issue(now=time.time() - age),
         "leave_blank": "",
     }
     data.update(fields)
