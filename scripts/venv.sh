@@ -54,3 +54,28 @@ ensure_chromium() {
     echo "Install it with: sudo apt-get install chromium" >&2
   fi
 }
+
+# The slow-client and transport tests (slow tier) put nginx in front of Firsthand,
+# as docs/deployment.md does. Use the machine's nginx; else unpack Debian's package
+# into .venv/nginx (no service is installed or started); else say how.
+ensure_nginx() {
+  if command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || [ -x .venv/nginx/usr/sbin/nginx ]; then
+    return
+  fi
+  if command -v apt-get >/dev/null 2>&1; then
+    echo "Unpacking Debian's nginx into .venv/nginx for the slow-client tests …"
+    local scratch
+    scratch="$(mktemp -d)"
+    # A stale package list names a file the mirror no longer has: refresh it once.
+    if { (cd "$scratch" && apt-get download -qq nginx 2>/dev/null) \
+      || { [ "$(id -u)" = 0 ] && apt-get update -qq \
+        && (cd "$scratch" && apt-get download -qq nginx 2>/dev/null); }; } \
+      && dpkg-deb -x "$scratch"/nginx_*.deb .venv/nginx; then
+      rm -rf "$scratch"
+      return
+    fi
+    rm -rf "$scratch" .venv/nginx
+  fi
+  echo "Could not get nginx; the slow-client tests will be skipped (in CI they fail)." >&2
+  echo "Install it with: sudo apt-get install nginx" >&2
+}
