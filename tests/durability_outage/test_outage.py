@@ -134,6 +134,21 @@ def test_postgresql_connection_errors_are_an_outage() -> None:
     assert not unavailable(as_django(psycopg.errors.UniqueViolation("duplicate")))
 
 
+def test_postgresql_disk_full_is_an_outage() -> None:
+    """PostgreSQL says 53100 (disk_full) both when a table cannot grow (an ERROR;
+    it goes on) and when the WAL cannot (a PANIC on the writer's COMMIT, then a
+    restart): test_disk_full.py's PostgreSQL test meets both. 58030 (io_error)
+    is what it says when the disk fails a write instead."""
+    for sqlstate, message in (
+        ("53100", 'could not extend file "base/1/2": No space left on device'),
+        ("53100", 'could not write to file "pg_wal/xlogtemp.7": No space left'),
+        ("58030", "could not write block 7 of relation base/1/2: I/O error"),
+    ):
+        error = psycopg.errors.lookup(sqlstate)(message)
+        assert isinstance(error, psycopg.OperationalError), sqlstate
+        assert unavailable(as_django(error)), sqlstate
+
+
 # --- The whole request path, SQLite's writer lock held past the busy timeout -------
 
 only_sqlite = pytest.mark.skipif(

@@ -10,6 +10,10 @@ removes the folder whatever state it was left in.
 
     with PgCluster.create() as cluster:
         url = cluster.url("firsthand")
+
+``create(data=…)`` puts the data directory (tables and WAL) somewhere of the
+test's own, such as a small disk it mounted, while the socket and the server's
+log stay in the temporary folder.
 """
 
 from __future__ import annotations
@@ -57,23 +61,32 @@ def unavailable_reason() -> str | None:
 
 
 class PgCluster:
-    def __init__(self, folder: Path, programs: Path) -> None:
+    def __init__(self, folder: Path, programs: Path, data: Path | None = None) -> None:
         self.folder = folder
-        self.data = folder / "data"
+        self.data = data or folder / "data"
         self.socket_dir = folder / "socket"
         self.log = folder / "server.log"
         self.programs = programs
         self.port = free_port()
 
     @classmethod
-    def create(cls, *, settings: dict[str, str] | None = None) -> PgCluster:
+    def create(
+        cls,
+        *,
+        settings: dict[str, str] | None = None,
+        data: Path | None = None,
+        initdb: tuple[str, ...] = (),
+    ) -> PgCluster:
+        """``data``: a folder for the data directory, which must not exist yet
+        (it is made for the postgres user). ``initdb``: more of initdb's options,
+        such as ``--waldir``."""
         programs = bin_dir()
         if programs is None:
             raise RuntimeError(unavailable_reason())
         folder = Path(tempfile.mkdtemp(prefix="firsthand-pg-"))
-        cluster = cls(folder, programs)
+        cluster = cls(folder, programs, data)
         try:
-            cluster._init(settings or {})
+            cluster._init(settings or {}, initdb)
             cluster.start()
         except BaseException:
             cluster.destroy()
@@ -98,10 +111,13 @@ class PgCluster:
             )
         return done
 
-    def _init(self, settings: dict[str, str]) -> None:
+    def _init(self, settings: dict[str, str], options: tuple[str, ...]) -> None:
         self.socket_dir.mkdir()
         shutil.chown(self.folder, OS_USER, OS_USER)
         shutil.chown(self.socket_dir, OS_USER, OS_USER)
+        if not self.data.is_relative_to(self.folder):
+            self.data.mkdir(mode=0o700)
+            shutil.chown(self.data, OS_USER, OS_USER)
         self._as_postgres(
             str(self.programs / "initdb"),
             "-D",
@@ -113,6 +129,7 @@ class PgCluster:
             "-E",
             "UTF8",
             "--locale=C",
+            *options,
         )
         lines = {
             "listen_addresses": "'127.0.0.1'",
@@ -233,6 +250,7 @@ class PgCluster:
                 self.stop_immediate()
             except (RuntimeError, subprocess.TimeoutExpired):
                 self.kill_postmaster()
+        shutil.rmtree(self.data, ignore_errors=True)
         shutil.rmtree(self.folder, ignore_errors=True)
 
     def __enter__(self) -> PgCluster:
