@@ -129,6 +129,27 @@ def discard_broken_connections() -> None:
             connection.connection = None
 
 
+def first_cause(error: Exception) -> Exception:
+    """The earliest outage error behind ``error``. A commit that fails (a full
+    WAL, a server going down) is followed by a rollback or reconnect that fails
+    too, and that later error, "the database system is in recovery mode", would
+    hide the one an operator needs: "No space left on device"."""
+    first, depth = error, 0
+    stack: list[tuple[BaseException, int]] = [(error, 0)]
+    seen: set[int] = set()
+    while stack:
+        current, level = stack.pop()
+        if id(current) in seen:
+            continue
+        seen.add(id(current))
+        if level > depth and isinstance(current, Exception) and unavailable(current):
+            first, depth = current, level
+        for behind in (current.__cause__, current.__context__):
+            if behind is not None:
+                stack.append((behind, level + 1))
+    return first
+
+
 def one_line(error: BaseException) -> str:
     """The driver's message on one line (psycopg's span several), cut short."""
     text = " ".join(str(error).split()) or type(error).__name__
@@ -282,13 +303,14 @@ class DatabaseOutage:
         discard_broken_connections()
         quiet = _quiet.count()
         if quiet is not None:
+            error = first_cause(error)
             logger.warning(
                 "503 for %s %s: database or shared cache unavailable (%s: %s)%s",
                 request.method,
                 request.path,
                 type(error).__name__,
                 one_line(error),
-                f"; {quiet} more 503s not logged in the last second" if quiet else "",
+                f"; {quiet} more 503s since the last line" if quiet else "",
             )
         response = answer(request)
         # The line above is the one line; Django's own "Service Unavailable" is

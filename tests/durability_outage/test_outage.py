@@ -483,6 +483,22 @@ def test_postgresql_crash_under_comments(
     assert 0 < log.count("503 for") <= 4 * OUTAGE_SECONDS, log.count("503 for")
 
 
+def test_the_log_names_the_first_error_not_the_reconnect_after_it() -> None:
+    """A commit that PANICs PostgreSQL is followed by a failed rollback, raised
+    while the first was being handled; the 503's log line must say why the first
+    one failed."""
+    first = as_django(psycopg.errors.DiskFull("No space left on device"))
+    later = as_django(psycopg.OperationalError("the database system is in recovery"))
+    later.__context__ = first  # what raising it inside ``except`` records
+    assert "No space left" in outage.one_line(outage.first_cause(later))
+    # Alone, an error is its own first cause; a bug behind an outage is not
+    # taken for one.
+    alone = as_django(psycopg.OperationalError("connection refused"))
+    assert outage.first_cause(alone) is alone
+    alone.__context__ = ValueError("a bug")
+    assert outage.first_cause(alone) is alone
+
+
 def test_outage_lines_are_paced() -> None:
     pace = outage.LogPace(seconds=60)
     assert pace.count() == 0
