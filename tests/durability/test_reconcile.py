@@ -10,8 +10,10 @@ import pytest
 from tests.harness import loadgen
 from tests.harness.loadgen import Entry
 from tests.harness.reconcile import (
+    Fates,
     Report,
     StoredRow,
+    crash_fates,
     parse_stored,
     percentile,
     reconcile,
@@ -53,7 +55,12 @@ def read(outcome: str = "ok", status: int | None = 200) -> Entry:
 
 
 def row(
-    nonce: str, pk: int, *, marker: str | None = None, post_id: int = 7
+    nonce: str,
+    pk: int,
+    *,
+    marker: str | None = None,
+    post_id: int = 7,
+    created: float = 0.0,
 ) -> StoredRow:
     return StoredRow(
         pk=pk,
@@ -61,6 +68,7 @@ def row(
         ticket=nonce,
         marker=nonce if marker is None else marker,
         anchor=f"comment-{nonce}",
+        created=created,
     )
 
 
@@ -193,6 +201,48 @@ def test_the_journal_and_the_rows_round_trip(tmp_path: Path) -> None:
         '{"pk": 1, "post_id": 7, "ticket": "a", "marker": "a", "anchor": "comment-a"}\n'
     )
     assert parse_stored(printed) == [row("a", 1)]
+
+
+def test_a_row_says_when_it_was_made() -> None:
+    printed = (
+        '{"pk": 1, "post_id": 7, "ticket": "a", "marker": "a", "anchor": "comment-a",'
+        ' "created": 1700000000.5}\n'
+    )
+    assert parse_stored(printed) == [row("a", 1, created=1700000000.5)]
+
+
+def test_what_became_of_the_posts_a_crash_caught() -> None:
+    """Killed at 100.0 on the server's clock, with six POSTs in flight."""
+    cut = {n: post(n, "in_doubt", status=None) for n in "abcdef"}
+    answered = cut.pop("f")
+    answered.outcome, answered.status = "acked", 302
+    journal = [
+        *cut.values(),
+        answered,
+        post("a", "acked", attempt=2),  # its first copy was stored before the kill
+        post("b", "not_sent", status=None, attempt=2),
+        post("b", "acked", attempt=3),  # stored by this retry
+        post("c", "refused", attempt=2),
+        post("d", "in_doubt", status=None, attempt=2),  # given up: stored, unknown
+        post("e", "not_sent", status=None, attempt=2),  # given up: never stored
+        post("z", "acked"),  # not in flight at the kill
+    ]
+    rows = [
+        row("a", 1, created=99.5),
+        row("b", 2, created=103.0),
+        row("d", 3, created=99.9),
+        row("z", 4, created=98.0),
+    ]
+    fates = crash_fates([*cut.values(), answered], journal, rows, killed_at=100.0)
+    assert (fates.in_flight, fates.answered, fates.caught) == (6, 1, 5)
+    assert (fates.first_copy, fates.retry_stored, fates.refused) == (1, 1, 1)
+    assert (fates.in_doubt, fates.orphaned) == (2, 1)
+    assert fates.line().startswith("6 POSTs in flight at the kill: 1 answered")
+
+
+def test_a_crash_with_nothing_in_flight_caught_nothing() -> None:
+    fates = crash_fates([], [post("a", "acked")], [row("a", 1)], killed_at=5.0)
+    assert fates == Fates()
 
 
 def test_outcomes_of_answers() -> None:

@@ -23,6 +23,14 @@ request may have been sent) is sent again with the same ticket and text, as a
 person pressing reload would, up to ``retries`` times: a second copy must lead to
 the first, never store another.
 
+The generator keeps a live account of the comment POSTs in flight: written to
+the socket in full, no answer read yet (``posts_in_flight``). ``on_post_sent``, if
+given, is called in the loop's thread the moment each POST's last byte is
+written, with the POST's entry and how many are in flight now (it among them): a
+crash test fires its ``kill -9`` there, while comments are with the server; with
+``end_at`` it keeps the load going for a while after the restart, however long
+the restart took.
+
 The journal has one JSON line per request, written when the run ends.
 """
 
@@ -34,7 +42,7 @@ import json
 import random
 import re
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from http.cookiejar import CookieJar, DefaultCookiePolicy
 from pathlib import Path
 from typing import Any, Literal
@@ -46,6 +54,11 @@ ADDRESS_PREFIX = "198.51.100."
 WAIT_TEXT = "You are posting faster than this site allows"
 _ANCHOR = re.compile(r"#((?:comment|pending)-\d+)$")
 _TICKET = re.compile(TICKET_COOKIE + r"=([^;]+)")
+# httpcore's trace events that end a POST's flight: its answer's headers read, or
+# reading them failed.
+ANSWERED = frozenset(
+    f"http11.receive_response_headers.{end}" for end in ("complete", "failed")
+)
 
 Kind = Literal["page", "posts-feed", "comments-feed", "comment"]
 
@@ -142,14 +155,32 @@ SAYINGS = (
 
 class LoadGenerator:
     def __init__(
-        self, plan: Plan, *, on_start: Callable[[], object] | None = None
+        self,
+        plan: Plan,
+        *,
+        on_start: Callable[[], object] | None = None,
+        on_post_sent: Callable[[Entry, int], object] | None = None,
     ) -> None:
         self.plan = plan
         self.on_start = on_start  # called (in the loop's thread) as the load starts
+        self.on_post_sent = on_post_sent  # see the module's docstring
         self.journal: list[Entry] = []
+        self._in_flight: dict[int, Entry] = {}  # by id(): sent, not answered
         self.addresses = 0
         self.started = 0.0
         self.stopped = 0.0
+        self.deadline = 0.0  # monotonic: readers start nothing new after it
+
+    def end_at(self, moment: float) -> None:
+        """Readers start nothing new after ``moment`` (monotonic) instead of the
+        plan's end, sooner or later; callable from any thread once the load has
+        started."""
+        self.deadline = moment
+
+    def posts_in_flight(self) -> list[Entry]:
+        """The comment POSTs written in full and not answered yet (callable from
+        any thread: the copy is taken in one step under the GIL)."""
+        return list(self._in_flight.values())
 
     def address(self) -> str:
         self.addresses += 1
@@ -170,22 +201,20 @@ class LoadGenerator:
             follow_redirects=False,
         ) as http:
             self.started = time.monotonic()
-            deadline = self.started + plan.seconds
+            self.deadline = self.started + plan.seconds
             if self.on_start is not None:
                 self.on_start()
-            await asyncio.gather(
-                *(self._reader(http, n, deadline) for n in range(plan.clients))
-            )
+            await asyncio.gather(*(self._reader(http, n) for n in range(plan.clients)))
             self.stopped = time.monotonic()
         return self.journal
 
-    async def _reader(self, http: httpx.AsyncClient, n: int, deadline: float) -> None:
+    async def _reader(self, http: httpx.AsyncClient, n: int) -> None:
         plan = self.plan
         rng = random.Random(plan.seed * 100_003 + n)
         own_address = f"{ADDRESS_PREFIX}{n % 254 + 1}"
         forms: list[_Form] = []
         sent = 0
-        while time.monotonic() < deadline:
+        while time.monotonic() < self.deadline:
             now = time.monotonic()
             wants_to_comment = rng.random() < plan.comment_share
             if (
@@ -267,8 +296,11 @@ class LoadGenerator:
                 attempt=attempt,
                 client=n,
             )
+            trace = {"trace": self._tracer(entry)}
             try:
-                response = await http.post(path, data=fields, headers=headers)
+                response = await http.post(
+                    path, data=fields, headers=headers, extensions=trace
+                )
             except httpx.HTTPError as error:
                 _failed(entry, error)
             else:
@@ -278,12 +310,28 @@ class LoadGenerator:
                 entry.comment = anchor.group(1) if anchor else None
                 if entry.outcome == "acked" and entry.comment is None:
                     entry.outcome = "refused"  # a redirect somewhere else
+            finally:
+                self._in_flight.pop(id(entry), None)
             entry.t_end = self._now()
             self.journal.append(entry)
             if entry.outcome not in ("in_doubt", "not_sent"):
                 return
             # Unknown or not sent: the person presses reload after a moment.
             await asyncio.sleep(0.3 * attempt)
+
+    def _tracer(self, entry: Entry) -> Callable[[str, dict[str, Any]], Awaitable[None]]:
+        """httpcore's ``trace`` extension for one POST: in flight from its last
+        byte written until its answer's headers are read (or it fails)."""
+
+        async def trace(event: str, info: dict[str, Any]) -> None:
+            if event == "http11.send_request_body.complete":
+                self._in_flight[id(entry)] = entry
+                if self.on_post_sent is not None:
+                    self.on_post_sent(entry, len(self._in_flight))
+            elif event in ANSWERED:
+                self._in_flight.pop(id(entry), None)
+
+        return trace
 
     def _now(self) -> float:
         return time.monotonic() - self.started if self.started else 0.0

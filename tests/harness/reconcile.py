@@ -18,6 +18,10 @@ Counted per nonce (one comment form; a retry sends the same nonce again):
   one, or two acknowledgements of one nonce that disagree. Must be 0.
 - ``stranger``: a row whose nonce no journal line sent. Must be 0.
 - ``5xx``: server errors among all requests. Must be 0.
+
+After a crash, ``crash_fates`` follows the POSTs that were in flight at the kill
+(sent in full, no answer read): which of them the crash cut off, and what became
+of their comments.
 """
 
 from __future__ import annotations
@@ -34,18 +38,21 @@ from tests.harness.loadgen import Entry
 MARKER = re.compile(r"\[ref ([A-Za-z0-9_=-]+)\]")
 
 # Run inside the site (``Site.python``): every response's ticket, text marker,
-# post and anchor, as JSON lines.
+# post, anchor and when it was made (seconds since the epoch), as JSON lines.
 STORED_SCRIPT = """
 import json, re
 from firsthand.conversation.models import Response
 marker = re.compile(r"\\[ref ([A-Za-z0-9_=-]+)\\]")
-rows = Response.objects.values_list("pk", "post_id", "ticket", "body", "number")
-for pk, post_id, ticket, body, number in rows.iterator():
+rows = Response.objects.values_list(
+    "pk", "post_id", "ticket", "body", "number", "created_at"
+)
+for pk, post_id, ticket, body, number, created in rows.iterator():
     found = marker.search(body)
     print(json.dumps({
         "pk": pk, "post_id": post_id, "ticket": ticket,
         "marker": found.group(1) if found else "",
         "anchor": f"comment-{number}" if number is not None else f"pending-{pk}",
+        "created": created.timestamp(),
     }))
 """
 
@@ -57,6 +64,7 @@ class StoredRow:
     ticket: str
     marker: str
     anchor: str
+    created: float = 0.0  # the server's clock, seconds since the epoch
 
 
 def parse_stored(printed: str) -> list[StoredRow]:
@@ -230,3 +238,82 @@ def _example(report: Report, kind: str, text: str) -> None:
     shown = report.examples.setdefault(kind, [])
     if len(shown) < 5:
         shown.append(text)
+
+
+@dataclasses.dataclass
+class Fates:
+    """The comment POSTs in flight when the app was killed, and their ends.
+
+    ``in_flight`` = ``answered`` + ``caught``: a POST the client had sent in full
+    and had no answer for, at the kill, either got its answer anyway (the server
+    had written it before it died) or never did (the crash cut it off: the
+    client's outcome is ``in_doubt``). A caught POST's comment then ended one way
+    (retries carry on after the restart, with the same ticket):
+
+    - ``first_copy``: stored before the kill (the crashed attempt committed it),
+      and a retry was led to that copy;
+    - ``retry_stored``: not stored before the kill; a retry stored it;
+    - ``refused``: a retry was answered, not with the comment (a 4xx, the
+      flood-control 400 or a 5xx);
+    - ``in_doubt``: never answered; ``orphaned`` of these were stored anyway.
+    """
+
+    in_flight: int = 0
+    answered: int = 0
+    caught: int = 0
+    first_copy: int = 0
+    retry_stored: int = 0
+    refused: int = 0
+    in_doubt: int = 0
+    orphaned: int = 0
+
+    def line(self) -> str:
+        return (
+            f"{self.in_flight} POSTs in flight at the kill: {self.answered} "
+            f"answered anyway, {self.caught} caught ({self.first_copy} stored before "
+            f"the kill and found by a retry, {self.retry_stored} stored by a retry, "
+            f"{self.refused} refused, {self.in_doubt} in doubt of which "
+            f"{self.orphaned} stored)"
+        )
+
+
+def crash_fates(
+    in_flight: Iterable[Entry],
+    journal: Iterable[Entry],
+    rows: Iterable[StoredRow],
+    *,
+    killed_at: float,
+) -> Fates:
+    """``in_flight``: the POST entries the client had in flight at the kill (their
+    outcomes filled in since); ``killed_at``: the kill on the server's clock
+    (``time.time()``), which tells a copy stored before it from one stored by a
+    retry."""
+    fates = Fates()
+    outcomes: dict[str, set[str]] = defaultdict(set)
+    for entry in journal:
+        if entry.kind == "comment" and entry.nonce is not None:
+            outcomes[entry.nonce].add(entry.outcome)
+    made: dict[str, list[float]] = defaultdict(list)
+    for row in rows:
+        for key in {row.ticket, row.marker} - {""}:
+            made[key].append(row.created)
+    for entry in in_flight:
+        fates.in_flight += 1
+        if entry.outcome != "in_doubt":
+            fates.answered += 1
+            continue
+        fates.caught += 1
+        nonce = entry.nonce or ""
+        ends = outcomes[nonce]
+        before = any(created < killed_at for created in made[nonce])
+        if "acked" in ends:
+            if before:
+                fates.first_copy += 1
+            else:
+                fates.retry_stored += 1
+        elif ends & {"refused", "throttled", "server_error"}:
+            fates.refused += 1
+        else:
+            fates.in_doubt += 1
+            fates.orphaned += bool(made[nonce])
+    return fates
