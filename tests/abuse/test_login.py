@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+import time_machine
 from bs4 import BeautifulSoup
 from django.contrib.auth.models import User
 from django.test import Client, override_settings
@@ -24,17 +25,26 @@ MOLE = "203.0.113.66"  # the guesser
 HOME = "198.51.100.10"  # where ada usually signs in
 
 
+# The start of a 15-minute window (and of every shorter one): counts are kept per
+# fixed window, so a test that began just before a boundary would see its counts
+# start again halfway (a slow machine made that happen).
+WINDOW_START = 1_800_000_000
+
+
 @pytest.fixture(autouse=True)
 def counted() -> Iterator[None]:
     """Counting hasher, and the guard cache on its own Redis-free table; each test
     starts with no counters (the keys carry the time window, not the test, so
-    the table is emptied)."""
-    with override_settings(
-        PASSWORD_HASHERS=COUNTING,
-        CACHES={
-            "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
-            "guard": DATABASE_GUARD,
-        },
+    the table is emptied), at the start of a window, with the clock running."""
+    with (
+        time_machine.travel(WINDOW_START, tick=True),
+        override_settings(
+            PASSWORD_HASHERS=COUNTING,
+            CACHES={
+                "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+                "guard": DATABASE_GUARD,
+            },
+        ),
     ):
         from django.core.cache import caches
 
