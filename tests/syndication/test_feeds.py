@@ -20,10 +20,11 @@ from jsonschema import Draft202012Validator, FormatChecker
 from pytest_django import DjangoAssertNumQueries
 
 from firsthand.blog import publishing
-from firsthand.blog.models import Author, Post
+from firsthand.blog.models import Author, Post, Tag
 from firsthand.conversation import intake, moderation
 from firsthand.conversation.models import Response
 from firsthand.syndication import topics
+from tests.oracle import active_content
 from tests.testdata import shared_file
 
 pytestmark = pytest.mark.django_db
@@ -353,6 +354,64 @@ def test_naughty_strings_give_well_formed_feeds(
         parsed(client, reverse(f"syndication:responses-{fmt}"))
     json_feed(client, reverse("syndication:posts-json"))
     json_feed(client, post_feed(post, "json"))
+
+
+def test_a_control_character_in_a_tag_or_author_name_breaks_no_feed(
+    client: Client, ada: Author, ada_client: Client, post: Post
+) -> None:
+    """The admin stores what it is given (Django's forms refuse only NUL): a tag or
+    an author name with a pasted control character reached the feed's own title
+    and the categories uncleaned, a 500 in RSS and unreadable XML in Atom (found
+    by the feed fuzz target, tests/fuzz/regressions/feed/)."""
+    added = ada_client.post(
+        reverse("admin:firsthand_blog_tag_add"),
+        {"name": "Fra\x0bmes", "slug": "frames"},
+    )
+    assert added.status_code == 302
+    tag = Tag.objects.get(slug="frames")
+    assert tag.name == "Fra\x0bmes"
+    post.tags.add(tag)
+    ada.display_name = "Ada\x1b[31m Quill"
+    ada.save()
+    for fmt in ("rss", "atom"):
+        for url in (
+            reverse(f"syndication:posts-{fmt}"),
+            reverse(f"syndication:tag-{fmt}", kwargs={"slug": tag.slug}),
+            reverse(f"syndication:author-{fmt}", kwargs={"slug": ada.slug}),
+        ):
+            feed = parsed(client, url)
+            assert [t.term for t in feed.entries[0].tags] == ["Frames"], url
+            assert feed.entries[0].author == "Ada[31m Quill", url
+    assert "Frames" in parsed(client, f"/tags/{tag.slug}/feed.rss").feed.title
+    data = json_feed(client, reverse("syndication:posts-json"))
+    assert data["items"][0]["tags"] == ["Frames"]
+
+
+def test_a_posts_summary_stays_text_in_every_reader(
+    client: Client, make_post: Callable[..., Post]
+) -> None:
+    """The summary is plain text (the post's own "&lt;script&gt;" decoded); RSS and
+    Atom readers take descriptions as HTML, so it goes there escaped, and as it is
+    into JSON Feed's plain-text summary."""
+    post = make_post(
+        "Markup, shown", body="Type &lt;script&gt;alert(1)&lt;/script&gt; & <b>see</b>."
+    )
+    assert post.summary == "Type <script>alert(1)</script> & see."
+    for fmt in ("rss", "atom"):
+        xml = client.get(reverse(f"syndication:posts-{fmt}")).content
+        root = ElementTree.fromstring(xml)
+        (summary,) = [
+            node.text or ""
+            for node in root.iter()
+            if node.tag in {"description", "{http://www.w3.org/2005/Atom}summary"}
+            and node.text
+            and "Type" in node.text
+        ]
+        assert active_content(summary) == []
+        assert BeautifulSoup(summary, "html5lib").text == post.summary
+    data = json_feed(client, reverse("syndication:posts-json"))
+    assert data["items"][0]["summary"] == post.summary
+    assert data["items"][0]["content_html"] == post.body_html
 
 
 # --- Autodiscovery -------------------------------------------------------------------
