@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import datetime
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -14,6 +14,7 @@ import feedparser  # type: ignore[import-untyped]
 import pytest
 from bs4 import BeautifulSoup
 from defusedxml import ElementTree
+from django.conf import settings
 from django.test import Client, override_settings
 from django.urls import reverse
 from jsonschema import Draft202012Validator, FormatChecker
@@ -25,6 +26,7 @@ from firsthand.conversation import intake, moderation
 from firsthand.conversation.models import Response
 from firsthand.syndication import topics
 from tests.oracle import active_content
+from tests.sites import free_port
 from tests.testdata import shared_file
 
 pytestmark = pytest.mark.django_db
@@ -314,6 +316,46 @@ def test_feeds_run_a_constant_number_of_queries(
     # find the post (1) + state (2) + find it again for the feed (1) + responses (1)
     with django_assert_num_queries(5):
         client.get(post_feed(target, "json"))
+
+
+@contextlib.contextmanager
+def default_cache_down() -> Iterator[None]:
+    """The default cache is a Redis that does not answer (a closed loopback port,
+    as tests/abuse's ``guard_down`` does for the guard cache)."""
+    down = {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": f"redis://127.0.0.1:{free_port()}/0",
+    }
+    with override_settings(CACHES={**settings.CACHES, "default": down}):
+        yield
+
+
+def test_feeds_are_served_uncached_while_the_cache_is_down(
+    client: Client,
+    post: Post,
+    comment_on: Callable[..., Response],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Redis down answered every feed with a 500; now each feed is built for its
+    request, the same as a cached one, and the outage is logged once."""
+    comment_on(post)
+    urls = [reverse(f"syndication:posts-{fmt}") for fmt in ("rss", "atom", "json")]
+    urls += [post_feed(post, fmt) for fmt in ("rss", "atom", "json")]
+    urls += [reverse("syndication:responses-atom")]
+    cached = {url: client.get(url) for url in urls}
+    with default_cache_down():
+        for url in urls * 2:
+            answer = client.get(url)
+            assert answer.status_code == 200, url
+            assert answer.content == cached[url].content, url
+            again = client.get(url, HTTP_IF_NONE_MATCH=answer["ETag"])
+            assert again.status_code == 304, url
+    away = [r for r in caplog.records if "feed cache unavailable" in r.message]
+    assert len(away) == 1
+    assert away[0].levelname == "WARNING"
+    # The cache back: said once, and the next outage is logged again.
+    assert client.get(urls[0]).status_code == 200
+    assert "feed cache reachable again" in caplog.text
 
 
 # --- Hostile input ----------------------------------------------------------------
