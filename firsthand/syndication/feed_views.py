@@ -5,6 +5,10 @@ Each feed has a *state*: the newest change time and the number of rows of what i
 is built from (two cheap aggregate queries). A new post, an edit, a response
 approved, marked spam or removed changes the state, so the ETag changes and the
 cached body under the old key is simply never asked for again.
+
+The cache (Django's default: Redis when REDIS_URL is set) is a help, never a
+dependency: with it away, each feed is built for its request, and the outage is
+logged once, not once a request.
 """
 
 from __future__ import annotations
@@ -12,9 +16,12 @@ from __future__ import annotations
 import dataclasses
 import datetime
 import hashlib
+import logging
+import threading
 from collections.abc import Callable
 from typing import Any
 
+import redis
 from django.core.cache import cache
 from django.db.models import Count, Max, QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
@@ -32,6 +39,11 @@ from firsthand.site import site_url
 from firsthand.syndication import feeds
 
 CACHE_SECONDS = 24 * 3600
+# What a cache that cannot be reached raises (as in ratelimit._reachable).
+CACHE_AWAY = (OSError, redis.RedisError)
+
+logger = logging.getLogger(__name__)
+_cache_away = threading.Event()
 
 
 @dataclasses.dataclass(frozen=True)
@@ -105,13 +117,13 @@ def serve(
         if not_modified is not None:
             return _headers(not_modified, etag, last_modified, request)
         key = f"firsthand:feed:{digest}"
-        cached = cache.get(key)
+        cached = _cached(key)
         if cached is None:
             response = feed(request, **kwargs)
             if response.status_code != 200:
                 return response
             cached = (response.content, response["Content-Type"])
-            cache.set(key, cached, CACHE_SECONDS)
+            _keep(key, cached)
         content, content_type = cached
         answer = _headers(
             HttpResponse(content, content_type=content_type),
@@ -127,6 +139,34 @@ def serve(
         return answer
 
     return view
+
+
+def _cached(key: str) -> tuple[bytes, str] | None:
+    try:
+        found: tuple[bytes, str] | None = cache.get(key)
+    except CACHE_AWAY as error:
+        _away(error)
+        return None
+    if _cache_away.is_set():
+        _cache_away.clear()
+        logger.info("feed cache reachable again")
+    return found
+
+
+def _keep(key: str, value: tuple[bytes, str]) -> None:
+    if _cache_away.is_set():
+        return  # the look-up just failed: no second wait for the same answer
+    try:
+        cache.set(key, value, CACHE_SECONDS)
+    except CACHE_AWAY as error:
+        _away(error)
+
+
+def _away(error: Exception) -> None:
+    """Log the first failure of an outage; the feeds go on, built uncached."""
+    if not _cache_away.is_set():
+        _cache_away.set()
+        logger.warning("feed cache unavailable, serving feeds uncached: %s", error)
 
 
 def _headers(

@@ -89,7 +89,10 @@ class PostsFeed(BaseFeed):
         return post.title
 
     def item_description(self, post: Post) -> str:
-        return post.summary
+        # The summary is plain text (entities decoded, escaped where it is shown);
+        # RSS and Atom readers take a description as HTML, so it is escaped into
+        # HTML here: "&lt;script&gt;" in a post stays text in a reader too.
+        return str(escape(post.summary))
 
     def item_link(self, post: Post) -> str:
         return self._scope.url(post.get_absolute_url())
@@ -113,7 +116,8 @@ class PostsFeed(BaseFeed):
         return [tag.name for tag in post.tags.all()]
 
     def item_extra_kwargs(self, post: Post) -> dict[str, Any]:
-        return {"content_html": post.body_html}
+        # JSON Feed's summary is plain text: the summary itself.
+        return {"content_html": post.body_html, "summary_text": post.summary}
 
     def get_feed(self, obj: Scope, request: HttpRequest) -> Any:
         # item_* methods get only the item; the scope they need is set here, on a

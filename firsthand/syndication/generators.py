@@ -2,7 +2,9 @@
 and JSON Feed 1.1, which Django has no generator for.
 
 Every item carries ``content_html`` (the whole post or response as HTML) besides
-its ``description`` (a plain summary). Every feed carries ``hub_url`` so readers
+its ``description`` (a summary, as HTML: RSS and Atom readers read it so); a post's
+also carries ``summary_text``, the same summary as plain text, which is what JSON
+Feed's ``summary`` is. Every feed carries ``hub_url`` so readers
 can subscribe for pushes (W3C WebSub, section 4: discovery).
 """
 
@@ -21,12 +23,27 @@ CONTENT_NS = "http://purl.org/rss/1.0/modules/content/"
 
 
 def _clean(value: Any) -> Any:
-    """Strings lose characters XML forbids; one bad character must never break a
-    feed (inputs are cleaned when stored, this is the second line)."""
-    return clean_text(value) if isinstance(value, str) else value
+    """Strings, and the strings in lists (categories), lose characters XML forbids;
+    one bad character must never break a feed (inputs are cleaned when stored, this
+    is the second line)."""
+    if isinstance(value, str):
+        return clean_text(value)
+    if isinstance(value, list | tuple):
+        return [_clean(part) for part in value]
+    return value
 
 
 class _Cleaning(SyndicationFeed):
+    """Cleans what the feed says of itself (its title names a tag, an author or a
+    post) as well as each item: Django writes a control character in element text
+    as an error (UnserializableContentError, a 500), and a lone surrogate or one in
+    an attribute as XML no reader can parse."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(
+            *[_clean(a) for a in args], **{k: _clean(v) for k, v in kwargs.items()}
+        )
+
     def add_item(self, *args: Any, **kwargs: Any) -> None:
         super().add_item(
             *[_clean(a) for a in args], **{k: _clean(v) for k, v in kwargs.items()}
@@ -105,8 +122,9 @@ class JsonFeed(_Cleaning, SyndicationFeed):
         if item.get("title"):
             entry["title"] = item["title"]
         entry["content_html"] = item.get("content_html") or item["description"] or ""
-        if item.get("description"):
-            entry["summary"] = item["description"]
+        summary = item.get("summary_text", item["description"])
+        if summary:
+            entry["summary"] = summary
         if item.get("pubdate"):
             entry["date_published"] = item["pubdate"].isoformat()
         if item.get("updateddate"):

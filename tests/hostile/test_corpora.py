@@ -51,7 +51,7 @@ ATOM = "{http://www.w3.org/2005/Atom}"
 READER = "bob@example.org"
 
 
-def _clean(html: str, where: str, labels: dict[str, str]) -> None:
+def check_clean(html: str, where: str, labels: dict[str, str]) -> None:
     """The oracle on one output; on failure, which inputs could have done it."""
     found = active_content(html)
     if found:
@@ -88,7 +88,7 @@ def _submit_by_form(
         assert reply.status_code in {302, 400}, (label, reply.status_code)
         if reply.status_code == 400:
             page = _form_of(reply.content.decode())
-            _clean(page, f"the refused form for {label}", labels)
+            check_clean(page, f"the refused form for {label}", labels)
             area = BeautifulSoup(page, "html5lib").find("textarea", {"name": "body"})
             assert area is not None, label
             typed_back = clean_text(text).strip()
@@ -117,7 +117,7 @@ def _submit_raw_fields(
         assert reply.status_code in {302, 400}, (label, reply.status_code)
         if reply.status_code == 400:
             page = _form_of(reply.content.decode())
-            _clean(page, f"the refused fields of {label}", labels)
+            check_clean(page, f"the refused fields of {label}", labels)
 
 
 def _receive(submission: Submission) -> bool:
@@ -173,7 +173,7 @@ def _submit_webmentions(post: Post, vectors: list[tuple[str, str]]) -> int:
     return stored
 
 
-def _feed_html(xml: bytes, where: str) -> Iterator[tuple[str, str]]:
+def feed_html(xml: bytes, where: str) -> Iterator[tuple[str, str]]:
     """(where, HTML) of every entry of an RSS or Atom feed, which must be
     well-formed XML; titles and names are text and must parse too."""
     root = ElementTree.fromstring(xml)
@@ -186,6 +186,62 @@ def _feed_html(xml: bytes, where: str) -> Iterator[tuple[str, str]]:
             node = entry.find(f"{ATOM}{tag}")
             if node is not None:
                 yield f"{where} <{tag}>", node.text or ""
+
+
+def check_queue(
+    ada_client: Client, labels: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The moderation queue (each item with its edit form), every tab."""
+    monkeypatch.setattr(moderation_views, "PER_PAGE", 5000)
+    for show in moderation_views.FILTERS:
+        queue = ada_client.get(reverse("moderate:queue") + f"?show={show}")
+        assert queue.status_code == 200
+        html = queue.content.decode().replace(MODERATE_JS, "")
+        check_clean(html, f"the queue ({show})", labels)
+
+
+def check_feeds(
+    client: Client, urls: list[str], json_url: str, labels: dict[str, str]
+) -> int:
+    """RSS and Atom feeds well-formed, every entry's HTML clean; the JSON Feed's
+    items too. The number of JSON items (each XML feed has at least as many).
+    The feeds carry the same HTML in each format: each fragment is checked once."""
+    answer = client.get(json_url)
+    assert answer.status_code == 200, json_url
+    items = json.loads(answer.content)["items"]
+    fragments = {
+        item.get("content_html", ""): f"JSON feed item {item['id']}" for item in items
+    }
+    for url in urls:
+        answer = client.get(url)
+        assert answer.status_code == 200, url
+        entries = 0
+        for where, fragment in feed_html(answer.content, url):
+            entries += 1
+            fragments.setdefault(fragment, where)
+        assert entries >= len(items), url
+    for fragment, where in fragments.items():
+        check_clean(fragment, where, labels)
+    return len(items)
+
+
+def check_response_feeds(
+    client: Client,
+    post: Post,
+    labels: dict[str, str],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The site's and the post's response feeds: one entry per visible response."""
+    monkeypatch.setattr(feeds, "RESPONSES_PER_FEED", 5000)
+    post_feed = post.get_absolute_url() + "comments"
+    urls = [
+        reverse("syndication:responses-rss"),
+        reverse("syndication:responses-atom"),
+        post_feed + ".rss",
+        post_feed + ".atom",
+    ]
+    shown = check_feeds(client, urls, post_feed + ".json", labels)
+    assert shown == Response.objects.visible().filter(post=post).count()
 
 
 def _check_emails(labels: dict[str, str]) -> int:
@@ -209,14 +265,7 @@ def _render_everything(
     labels: dict[str, str],
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    monkeypatch.setattr(moderation_views, "PER_PAGE", 5000)
-    monkeypatch.setattr(feeds, "RESPONSES_PER_FEED", 5000)
-    # The moderation queue (each item with its edit form), every tab.
-    for show in moderation_views.FILTERS:
-        queue = ada_client.get(reverse("moderate:queue") + f"?show={show}")
-        assert queue.status_code == 200
-        html = queue.content.decode().replace(MODERATE_JS, "")
-        _clean(html, f"the queue ({show})", labels)
+    check_queue(ada_client, labels, monkeypatch)
     held = list(Response.objects.exclude(status=Response.Status.VISIBLE))
     # Notification emails, of held ones and (after approval) of visible ones, to
     # the author and to carol, who follows the post.
@@ -242,7 +291,7 @@ def _render_everything(
     page = client.get(post.get_absolute_url())
     assert page.status_code == 200
     html = page.content.decode()
-    _clean(html, "the article page", labels)
+    check_clean(html, "the article page", labels)
     soup = BeautifulSoup(html, "html5lib")
     visible = list(Response.objects.visible().filter(post=post))
     shown_names = [n.text for n in soup.select("li.response .p-name")]
@@ -255,31 +304,12 @@ def _render_everything(
     token = privacy.link_token(READER)
     mine = client.get(reverse("privacy:responses", args=[token]))
     assert mine.status_code == 200
-    _clean(mine.content.decode(), "the privacy page", labels)
+    check_clean(mine.content.decode(), "the privacy page", labels)
     export = client.get(reverse("privacy:export", args=[token]))
     data = json.loads(export.content)
     assert data
 
-    # Feeds: well-formed, every entry's HTML clean, every name read back as text.
-    post_feed = post.get_absolute_url() + "comments"
-    for url in (
-        reverse("syndication:responses-rss"),
-        reverse("syndication:responses-atom"),
-        post_feed + ".rss",
-        post_feed + ".atom",
-    ):
-        answer = client.get(url)
-        assert answer.status_code == 200, url
-        entries = 0
-        for where, fragment in _feed_html(answer.content, url):
-            entries += 1
-            _clean(fragment, where, labels)
-        assert entries >= len(visible), url
-    answer = client.get(post_feed + ".json")
-    items = json.loads(answer.content)["items"]
-    assert len(items) == len(visible)
-    for item in items:
-        _clean(item.get("content_html", ""), f"JSON feed item {item['id']}", labels)
+    check_response_feeds(client, post, labels, monkeypatch)
 
 
 @pytest.fixture

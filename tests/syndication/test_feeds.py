@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import datetime
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -14,16 +14,19 @@ import feedparser  # type: ignore[import-untyped]
 import pytest
 from bs4 import BeautifulSoup
 from defusedxml import ElementTree
+from django.conf import settings
 from django.test import Client, override_settings
 from django.urls import reverse
 from jsonschema import Draft202012Validator, FormatChecker
 from pytest_django import DjangoAssertNumQueries
 
 from firsthand.blog import publishing
-from firsthand.blog.models import Author, Post
+from firsthand.blog.models import Author, Post, Tag
 from firsthand.conversation import intake, moderation
 from firsthand.conversation.models import Response
 from firsthand.syndication import topics
+from tests.oracle import active_content
+from tests.sites import free_port
 from tests.testdata import shared_file
 
 pytestmark = pytest.mark.django_db
@@ -315,6 +318,46 @@ def test_feeds_run_a_constant_number_of_queries(
         client.get(post_feed(target, "json"))
 
 
+@contextlib.contextmanager
+def default_cache_down() -> Iterator[None]:
+    """The default cache is a Redis that does not answer (a closed loopback port,
+    as tests/abuse's ``guard_down`` does for the guard cache)."""
+    down = {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": f"redis://127.0.0.1:{free_port()}/0",
+    }
+    with override_settings(CACHES={**settings.CACHES, "default": down}):
+        yield
+
+
+def test_feeds_are_served_uncached_while_the_cache_is_down(
+    client: Client,
+    post: Post,
+    comment_on: Callable[..., Response],
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """Redis down answered every feed with a 500; now each feed is built for its
+    request, the same as a cached one, and the outage is logged once."""
+    comment_on(post)
+    urls = [reverse(f"syndication:posts-{fmt}") for fmt in ("rss", "atom", "json")]
+    urls += [post_feed(post, fmt) for fmt in ("rss", "atom", "json")]
+    urls += [reverse("syndication:responses-atom")]
+    cached = {url: client.get(url) for url in urls}
+    with default_cache_down():
+        for url in urls * 2:
+            answer = client.get(url)
+            assert answer.status_code == 200, url
+            assert answer.content == cached[url].content, url
+            again = client.get(url, HTTP_IF_NONE_MATCH=answer["ETag"])
+            assert again.status_code == 304, url
+    away = [r for r in caplog.records if "feed cache unavailable" in r.message]
+    assert len(away) == 1
+    assert away[0].levelname == "WARNING"
+    # The cache back: said once, and the next outage is logged again.
+    assert client.get(urls[0]).status_code == 200
+    assert "feed cache reachable again" in caplog.text
+
+
 # --- Hostile input ----------------------------------------------------------------
 
 
@@ -353,6 +396,64 @@ def test_naughty_strings_give_well_formed_feeds(
         parsed(client, reverse(f"syndication:responses-{fmt}"))
     json_feed(client, reverse("syndication:posts-json"))
     json_feed(client, post_feed(post, "json"))
+
+
+def test_a_control_character_in_a_tag_or_author_name_breaks_no_feed(
+    client: Client, ada: Author, ada_client: Client, post: Post
+) -> None:
+    """The admin stores what it is given (Django's forms refuse only NUL): a tag or
+    an author name with a pasted control character reached the feed's own title
+    and the categories uncleaned, a 500 in RSS and unreadable XML in Atom (found
+    by the feed fuzz target, tests/fuzz/regressions/feed/)."""
+    added = ada_client.post(
+        reverse("admin:firsthand_blog_tag_add"),
+        {"name": "Fra\x0bmes", "slug": "frames"},
+    )
+    assert added.status_code == 302
+    tag = Tag.objects.get(slug="frames")
+    assert tag.name == "Fra\x0bmes"
+    post.tags.add(tag)
+    ada.display_name = "Ada\x1b[31m Quill"
+    ada.save()
+    for fmt in ("rss", "atom"):
+        for url in (
+            reverse(f"syndication:posts-{fmt}"),
+            reverse(f"syndication:tag-{fmt}", kwargs={"slug": tag.slug}),
+            reverse(f"syndication:author-{fmt}", kwargs={"slug": ada.slug}),
+        ):
+            feed = parsed(client, url)
+            assert [t.term for t in feed.entries[0].tags] == ["Frames"], url
+            assert feed.entries[0].author == "Ada[31m Quill", url
+    assert "Frames" in parsed(client, f"/tags/{tag.slug}/feed.rss").feed.title
+    data = json_feed(client, reverse("syndication:posts-json"))
+    assert data["items"][0]["tags"] == ["Frames"]
+
+
+def test_a_posts_summary_stays_text_in_every_reader(
+    client: Client, make_post: Callable[..., Post]
+) -> None:
+    """The summary is plain text (the post's own "&lt;script&gt;" decoded); RSS and
+    Atom readers take descriptions as HTML, so it goes there escaped, and as it is
+    into JSON Feed's plain-text summary."""
+    post = make_post(
+        "Markup, shown", body="Type &lt;script&gt;alert(1)&lt;/script&gt; & <b>see</b>."
+    )
+    assert post.summary == "Type <script>alert(1)</script> & see."
+    for fmt in ("rss", "atom"):
+        xml = client.get(reverse(f"syndication:posts-{fmt}")).content
+        root = ElementTree.fromstring(xml)
+        (summary,) = [
+            node.text or ""
+            for node in root.iter()
+            if node.tag in {"description", "{http://www.w3.org/2005/Atom}summary"}
+            and node.text
+            and "Type" in node.text
+        ]
+        assert active_content(summary) == []
+        assert BeautifulSoup(summary, "html5lib").text == post.summary
+    data = json_feed(client, reverse("syndication:posts-json"))
+    assert data["items"][0]["summary"] == post.summary
+    assert data["items"][0]["content_html"] == post.body_html
 
 
 # --- Autodiscovery -------------------------------------------------------------------
