@@ -8,7 +8,8 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
-SHARED = Path(os.environ.get("FIRSTHAND_SHARED_DIR", ROOT.parent / "shared"))
+# An empty value counts as unset (as in FIRSTHAND_SHARED_DIR= ./test).
+SHARED = Path(os.environ.get("FIRSTHAND_SHARED_DIR") or ROOT.parent / "shared")
 
 
 def shared_file(relative: str, *, folder: str = "testdata") -> Path:
