@@ -44,7 +44,7 @@ pytestmark = [
 ]
 
 SECONDS = 60.0
-CONTROL_SECONDS = 30.0
+CONTROL_SECONDS = 15.0
 BIG_THREAD = 100  # responses on the readers' page: one page of the thread, 157 KB
 # From docs/deployment.md's server block (read back below, so a change to the
 # guide that this test does not follow fails here).

@@ -19,6 +19,7 @@ from firsthand.crosstalk import fetch
 from firsthand.crosstalk.protocols import pingback
 from firsthand.portability import wxr
 from firsthand.syndication import feeds, generators
+from tests.durability.conftest import on_postgresql
 from tests.fuzz import targets
 from tests.fuzz.run import REGRESSIONS, ROOT, TARGET_NAMES
 from tests.fuzz.targets import TARGETS, Found, seeds
@@ -118,6 +119,10 @@ def _feed_failures() -> list[str]:
 
 
 @pytest.mark.slow
+@pytest.mark.skipif(
+    on_postgresql(),
+    reason="runs once per CI, in the SQLite pass: no target touches a database",
+)
 @pytest.mark.parametrize("target", sorted(TARGETS))
 def test_a_short_fuzz_run_finds_nothing(target: str) -> None:
     _needs_atheris()
