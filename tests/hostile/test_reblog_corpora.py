@@ -39,6 +39,7 @@ from firsthand.syndication import feeds
 from tests.crosstalk.receiving import Source, guard, remote
 from tests.hostile.corpora import MARKDOWN_VECTORS, naughty_strings, sanitizer_vectors
 from tests.hostile.test_corpora import (
+    ONCE_PER_CI,
     check_clean,
     check_feeds,
     check_queue,
@@ -123,7 +124,7 @@ CORPORA = {
     "corpus",
     [
         "markdown",
-        pytest.param("sanitizers", marks=pytest.mark.slow),
+        pytest.param("sanitizers", marks=[pytest.mark.slow, ONCE_PER_CI]),
         pytest.param("naughty strings", marks=pytest.mark.slow),
     ],
 )
