@@ -24,7 +24,7 @@ import pytest
 
 from tests.durability.conftest import explain, on_postgresql, stored_rows
 from tests.harness import loadgen, reconcile
-from tests.harness.appserver import AppServer
+from tests.harness.appserver import AppServer, group_pids, resident_kib
 
 pytestmark = pytest.mark.slow
 
@@ -40,27 +40,6 @@ WARM_UP = 150.0  # imports, per-thread connections and caches, the page cache
 THREADS = 2
 GROWTH = 1.05
 WAL_BOUND = 64 * 1024 * 1024
-
-
-def group_pids(leader: int) -> list[int]:
-    """The server's processes: granian's main process and its workers."""
-    found = []
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            if os.getpgid(int(entry)) == leader:
-                found.append(int(entry))
-        except ProcessLookupError:
-            continue
-    return sorted(found)
-
-
-def resident_kib(pid: int) -> int:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1])
-    return 0
 
 
 def open_files(pid: int) -> int:

@@ -203,3 +203,24 @@ def integrity(database: Path) -> str:
     finally:
         connection.close()
     return "\n".join(str(row[0]) for row in rows)
+
+
+def group_pids(leader: int) -> list[int]:
+    """The server's processes: granian's main process and its workers."""
+    found = []
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            if os.getpgid(int(entry)) == leader:
+                found.append(int(entry))
+        except ProcessLookupError:
+            continue
+    return sorted(found)
+
+
+def resident_kib(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1])
+    return 0

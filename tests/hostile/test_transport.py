@@ -17,18 +17,16 @@ not an error, but one more reason the guide puts nginx in front.
 from __future__ import annotations
 
 import contextlib
-import os
 import socket
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from pathlib import Path
 
 import pytest
 
 from tests.durability.conftest import on_postgresql
-from tests.harness.appserver import AppServer
+from tests.harness.appserver import AppServer, group_pids, resident_kib
 from tests.harness.proxy import Nginx
 
 pytestmark = [
@@ -117,19 +115,7 @@ def exchange(
 def worker_rss_mib(app: AppServer) -> float:
     """The largest resident size among the server's processes."""
     assert app.app is not None
-    largest = 0
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            if os.getpgid(int(entry.name)) != app.app.pid:
-                continue
-            for line in (entry / "status").read_text().split("\n"):
-                if line.startswith("VmRSS:"):
-                    largest = max(largest, int(line.split()[1]))
-        except (OSError, ProcessLookupError):
-            continue
-    return largest / 1024
+    return max(resident_kib(pid) for pid in group_pids(app.app.pid)) / 1024
 
 
 def forever(chunk: bytes, total: int) -> Iterator[bytes]:
